@@ -1,0 +1,1 @@
+"""Device drivers: item readers, card readers, barcode scanners and alarm outputs (protocol + transport)."""

@@ -1,0 +1,1 @@
+"""Security gate controller: detection modes, alarm outputs, alarm log, people counting, walk tests."""

@@ -1,0 +1,1 @@
+"""Station runtime: configuration, circulation and encoding workflows, and the ``borne`` command line."""

@@ -1,0 +1,1 @@
+"""Subcommands of ``borne`` that belong to the station runtime (kiosk, encode, pilot, config)."""

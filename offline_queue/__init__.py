@@ -1,0 +1,1 @@
+"""Durable SQLite journal: offline store-and-forward of transactions and the anonymous event journal."""
