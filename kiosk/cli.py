@@ -42,7 +42,8 @@ def _user_error_types() -> tuple[type[BaseException], ...]:
     """Exception families whose message is meant for the user, from every layer."""
     types: list[type[BaseException]] = [UserError]
     for dotted in ("iso28560.errors:Iso28560Error", "sip2.errors:Sip2Error",
-                   "drivers.errors:ReaderError", "kiosk.config:ConfigError"):
+                   "drivers.errors:ReaderError", "kiosk.config:ConfigError",
+                   "gate.config:ConfigError", "offline_queue.errors:QueueError"):
         module_name, _, attr = dotted.partition(":")
         try:
             types.append(getattr(importlib.import_module(module_name), attr))
