@@ -183,3 +183,34 @@ class DecodedTag:
     @property
     def type_of_usage(self) -> int | None:
         return self.data.type_of_usage if self.data else None
+
+
+@dataclass(frozen=True, slots=True)
+class ElementSpan:
+    """Where one encoded element sits in a memory image (for ``borne tag encode --explain``)."""
+
+    name: str
+    start: int
+    end: int  # exclusive, including any offset padding
+    locked: bool = False
+    scheme: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class EncodedTag:
+    """A memory image ready to write block by block, and which blocks to lock afterwards.
+
+    ``memory`` is padded with 0x00 to whole blocks but not to the tag size.
+    """
+
+    memory: bytes
+    block_size: int
+    lock_blocks: tuple[int, ...]
+    format: str
+    dsfid: int
+    layout: tuple[ElementSpan, ...] = ()
+
+    @property
+    def blocks(self) -> tuple[bytes, ...]:
+        size = self.block_size
+        return tuple(self.memory[i:i + size] for i in range(0, len(self.memory), size))
