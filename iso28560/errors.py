@@ -18,3 +18,7 @@ class EncodeError(Iso28560Error):
 
 class CapacityError(EncodeError):
     """The encoded data does not fit in the tag memory; ``element`` is the first one that overflows."""
+
+
+class InputError(Iso28560Error):
+    """Command-line input that is not in the expected form (bad hex, bad --set or --usage)."""

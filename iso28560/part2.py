@@ -299,7 +299,7 @@ def _layout(ordered: list[tuple[int, int, bytes]], locked: frozenset[int], capac
             align = False  # a locked run is aligned once, at its end
         start = len(out)
         out += _element_bytes(oid, scheme, payload, start, align)
-        spans.append(ElementSpan(_NAMES[oid], start, len(out), is_locked, cp.SCHEME_NAMES[scheme]))
+        spans.append(ElementSpan(_NAMES[oid], start, len(out), is_locked, _scheme_label(oid, scheme)))
         if len(out) > capacity:
             raise CapacityError(
                 _NAMES[oid],
@@ -310,6 +310,12 @@ def _layout(ordered: list[tuple[int, int, bytes]], locked: frozenset[int], capac
             lock_blocks.update(range(start // BLOCK_SIZE, (len(out) - 1) // BLOCK_SIZE + 1))
     out += bytes(-len(out) % BLOCK_SIZE)
     return bytes(out), tuple(sorted(lock_blocks)), tuple(spans)
+
+
+def _scheme_label(oid: int, scheme: int) -> str:
+    if scheme == cp.APPLICATION_DEFINED:
+        return "ISIL" if oid in cp.ISIL_OIDS else "bit map" if oid == 2 else "one byte"
+    return cp.SCHEME_NAMES[scheme]
 
 
 def _element_bytes(oid: int, scheme: int, payload: bytes, start: int, align: bool) -> bytes:
