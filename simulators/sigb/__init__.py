@@ -11,8 +11,13 @@ from __future__ import annotations
 
 from simulators.sigb.dataset import Dataset, load_dataset, load_sample_dataset
 from simulators.sigb.errors import DatasetError, SigbSimError
+from simulators.sigb.faults import Faults
 from simulators.sigb.library import Library, Transaction
+from simulators.sigb.profiles import PROFILES, Profile
+from simulators.sigb.server import SimulatedSIGB
 
 __all__ = [
-    "Dataset", "DatasetError", "Library", "SigbSimError", "Transaction", "load_dataset", "load_sample_dataset",
+    "PROFILES", "Dataset", "DatasetError", "Faults", "Library", "Profile", "SigbSimError", "SimulatedSIGB",
+    "Transaction",
+    "load_dataset", "load_sample_dataset",
 ]
