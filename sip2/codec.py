@@ -19,6 +19,7 @@ and the simulator decode every frame on the hot path.
 from __future__ import annotations
 
 import dataclasses
+import re
 import unicodedata
 from collections.abc import Callable, Iterator
 from typing import Any
@@ -308,9 +309,24 @@ def _decode_frame(frame: bytes, encoding: str, verify_checksum: bool) -> Message
         if len(text) >= 3 and text[-3:-1] == "AY" and "0" <= text[-1] <= "9":
             sequence = ord(text[-1]) - 48
             text = text[:-3]
+    elif text[-3:-1] == "AY" or "AZ" in text[-9:]:
+        sequence, text = _trailer_without_checksum(text, frame)
     if not text.isascii() and not unicodedata.is_normalized("NFC", text):
         text = unicodedata.normalize("NFC", text)
     return _parse(text, sequence, raw, frame)
+
+
+_TRUNCATED_TRAILER = re.compile(r"(?:AY\dAZ|\|AZ)[0-9A-Fa-f]{0,3}$")
+
+
+def _trailer_without_checksum(text: str, frame: bytes) -> tuple[int | None, str]:
+    """No ``AZ`` checksum: a bare ``AY<digit>`` still gives the sequence; a cut checksum is an error."""
+    if _TRUNCATED_TRAILER.search(text):
+        raise ParseError(f"malformed error-detection trailer at the end of {text[-12:]!r}: AZ must be "
+                         f"followed by four hex digits", frame=frame, offset=text.rfind("AZ"))
+    if text[-3:-1] == "AY" and "0" <= text[-1] <= "9":
+        return ord(text[-1]) - 48, text[:-3]
+    return None, text
 
 
 def _parse(text: str, sequence: int | None, raw: str, frame: bytes) -> Message:
