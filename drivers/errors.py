@@ -49,3 +49,7 @@ class ReaderGone(ReaderError):
 
 class ProtocolError(ReaderError):
     """The reader's bytes do not form a valid frame (bad CRC, bad length, unexpected reply)."""
+
+
+class InvalidRequest(ReaderError, ValueError):
+    """Our own request cannot be encoded (UID not 8 bytes, block out of range, value not a byte…)."""
