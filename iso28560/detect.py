@@ -32,10 +32,9 @@ _DSFID_FORMATS = {DSFID_PART2: part2.FORMAT, DSFID_PART3: part3.FORMAT}
 
 def decode(memory: bytes, dsfid: int | None = None) -> DecodedTag:
     """Decode a tag memory image (user blocks from block 0). Never raises."""
-    try:
-        raw = bytes(memory)
-    except Exception:  # not bytes-like at all: still an answer, not an exception
+    if not isinstance(memory, bytes | bytearray | memoryview):
         return DecodedTag("unknown", None, b"", reason=f"not a byte string: {type(memory).__name__}")
+    raw = bytes(memory)
     try:
         tag = _decode(raw, dsfid)
     except Exception as exc:  # a bug: report it as data instead of crashing a kiosk

@@ -37,8 +37,8 @@ def encode(data: TagData, format: str = part2.FORMAT, memory: str | int = "slix"
            *, include_set: bool | None = None, basic_block: int = 34) -> EncodedTag:
     """Encode ``data`` as ``format`` for a tag of ``memory`` size; ``lock`` names elements to lock.
 
-    ``include_set`` writes part-2 set information even for a single item (default:
-    only when ``parts_in_item`` > 1). ``basic_block`` chooses the part-3 form (34 or 32 bytes).
+    ``include_set`` also writes part-2 set information for a single item ("11"); a
+    set (``parts_in_item`` > 1) always gets it. ``basic_block`` chooses the part-3 form (34 or 32 bytes).
     """
     if not isinstance(data, TagData):
         raise EncodeError("data", f"expected TagData, got {type(data).__name__}")

@@ -1,8 +1,8 @@
 """ISIL (ISO 15511) syntax and the ISIL compaction of ISO 28560-2.
 
 An ISIL is a prefix of one to four characters (an ISO 3166 country code such as
-``FR`` or a non-country prefix), a hyphen, and a library identifier; at most 16
-characters in all, drawn from Latin letters, digits, ``-``, ``/`` and ``:``.
+``FR`` or a non-country prefix), a hyphen, and a library identifier of at most
+11 characters; at most 16 characters in all, drawn from Latin letters, digits, ``-``, ``/`` and ``:``.
 
 ISIL compaction (ISO 28560-2 application-defined scheme for the institution
 elements, OIDs 3, 11, 23 and 25) packs those characters into three code sets:
@@ -25,6 +25,7 @@ from .errors import EncodeError
 
 ISIL_MAX_LENGTH = 16
 ISIL_PREFIX_MAX = 4
+ISIL_IDENTIFIER_MAX = 11
 ISIL_CHARSET = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-/:")
 _PREFIX_CHARSET = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789")
 
@@ -81,6 +82,9 @@ def validate_isil(value: str, element: str = "owner_institution") -> str:
         )
     if not identifier:
         raise EncodeError(element, f"ISIL {value!r} has no library identifier after the hyphen")
+    if len(identifier) > ISIL_IDENTIFIER_MAX:
+        raise EncodeError(element, f"ISIL {value!r}: the library identifier {identifier!r} has "
+                                   f"{len(identifier)} characters; ISO 15511 allows at most 11")
     return value
 
 

@@ -174,7 +174,7 @@ def _type_of_usage(scheme: int, data: bytes, fields: dict, extra: list, warnings
 
 def _set_information(text: str, fields: dict, warnings: list) -> None:
     half = len(text) // 2
-    if len(text) not in (2, 4, 6) or not text.isdigit():
+    if len(text) not in (2, 4, 6) or not cp.is_digits(text):
         warnings.append(f"set-information-invalid: {text!r} is not 2, 4 or 6 digits (parts then part number)")
         return
     parts, part = int(text[:half]), int(text[half:])
@@ -233,7 +233,7 @@ def _elements(data: TagData, include_set: bool | None) -> list[tuple[int, int, b
     found: list[tuple[int, int, bytes]] = [(1, *cp.choose(1, data.primary_item_identifier))]
     if data.owner_institution:
         found.append(_isil_element(3, data.owner_institution))
-    if include_set or (include_set is None and data.is_set):
+    if data.is_set or include_set:
         found.append((4, *cp.choose(4, _set_digits(data))))
     if data.type_of_usage is not None:
         found.append((5, cp.APPLICATION_DEFINED, bytes([data.type_of_usage])))

@@ -262,8 +262,7 @@ def _isil_bytes(isil: str, size: int) -> bytes:
 def _append_extensions(image: bytearray, data: TagData, size: int, spans: list[ElementSpan]) -> None:
     blocks: list[tuple[str, int, bytes]] = []
     if data.title:
-        title = data.title.encode("latin-1") if all(ord(c) < 256 for c in data.title) else data.title.encode()
-        blocks.append(("title", TITLE_BLOCK, title))
+        blocks.append(("title", TITLE_BLOCK, data.title.encode("utf-8")))
     for name, payload in data.extra:
         ident = name[len(EXTENSION_PREFIX):]
         if not name.startswith(EXTENSION_PREFIX) or not ident.isdigit() or not 1 <= int(ident) <= 0xFFFF:
