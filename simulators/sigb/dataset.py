@@ -347,9 +347,9 @@ def _check_references(d: Dataset, source: str) -> None:
     patrons = _unique([p.card for p in d.patrons], "patrons", source)
     barcodes = _unique([i.barcode for i in d.items], "items", source)
 
-    def need(value: str | None, known: set[str], where: str, what: str) -> None:
+    def need(value: str | None, known: set[str], where: str, what: str, hint: str = "") -> None:
         if value is not None and value not in known:
-            raise DatasetError(f"{source}.{where}: unknown {what} {value!r}")
+            raise DatasetError(f"{source}.{where}: unknown {what} {value!r}{hint}")
 
     for n, a in enumerate(d.accounts):
         need(a.branch, branches, f"sip_accounts[{n}].branch", "branch")
@@ -359,7 +359,8 @@ def _check_references(d: Dataset, source: str) -> None:
         where = f"items[{n}]"
         need(i.home_branch, branches, f"{where}.home_branch", "branch")
         need(i.in_transit_to, branches, f"{where}.in_transit_to", "branch")
-        need(i.media_type, set(d.rules.media), f"{where}.media_type", "media type (see loan_rules.media)")
+        need(i.media_type, set(d.rules.media), f"{where}.media_type", "media type",
+             f" (known: {', '.join(d.rules.media)}; see loan_rules.media)")
         if i.loan:
             need(i.loan.patron, patrons, f"{where}.loan.patron", "patron")
         for h_n, h in enumerate(i.holds):
