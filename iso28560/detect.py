@@ -54,8 +54,8 @@ def _decode(memory: bytes, dsfid: int | None) -> DecodedTag:
     if blank:
         return DecodedTag("blank", None, memory, reason=blank)
     if dsfid == DSFID_PART2:
-        tag, _reason, _clean = part2.decode(memory)
-        if tag is not None:
+        tag, _reason, clean = part2.decode(memory)
+        if tag is not None and clean:
             return tag
     elif dsfid == DSFID_PART3:
         tag, _reason = part3.decode(memory, lenient=True)
