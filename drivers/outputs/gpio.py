@@ -127,8 +127,10 @@ class GpioLineOutput:
         if exc.errno == errno.EBUSY:
             return f"{where} is already in use by another program"
         if exc.errno in (errno.ENOTTY, errno.ENOSYS):
-            return (f"{where}: this kernel has no GPIO v2 character device API (Linux >= 5.10); "
-                    'use driver = "sysfs-gpio"')
+            return (
+                f"{where}: this kernel has no GPIO v2 character device API (Linux >= 5.10); "
+                'use driver = "sysfs-gpio"'
+            )
         if exc.errno == errno.EINVAL:
             return f"{where}: the chip has no such line (check [[output]] line)"
         return f"{where} could not be requested: {exc.strerror or exc}"

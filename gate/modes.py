@@ -1,0 +1,187 @@
+"""Detection modes: turn one reader's answers in one poll cycle into sightings.
+
+- **AFI** (default): an inventory masked with the secured AFI (0x07), so only secured
+  items answer and an empty gate costs one short poll (about 6.5 ms of air time).
+  Each answering tag is identified (memory read, cached by UID) only when the policy
+  needs it (cards, equipment, foreign owners).
+- **EAS**: the NXP EAS alarm command answers when any tag in the field has its EAS bit
+  set (13 ms). Only then an unmasked inventory lists the tags present; each is
+  identified and checked individually with the addressed EAS alarm, so the alarm
+  can name the item and the policy can ignore a foreign
+  EAS tag. An EAS answer no tag can be tied to still alarms (fail secure, unless
+  ``alarm_unidentified`` is off).
+- **Database**: for networks whose tags cannot be trusted. Unmasked inventory, every
+  tag identified, the alarm decided from the local cache of circulation states kept
+  fresh through SIP2 item information. An item never looked up is asked for in the
+  background; with ``on_cache_miss = "wait"`` it alarms when the answer comes if the
+  item was still seen within ``late_window`` seconds (late rather than wrong).
+
+Detectors are generators: the controller decides on each sighting as it is yielded,
+so the first alarming tag switches the outputs before the next tag is read.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable, Iterator
+
+from drivers.base import ItemReader
+
+from .events import CirculationState, Sighting
+from .identify import TAG_ERRORS, TagIdentifier
+from .item_states import ItemStateService
+from .policy import DetectionPolicy
+
+
+class Detector:
+    """Base: identification shared by all modes."""
+
+    def __init__(
+        self, policy: DetectionPolicy, identifier: TagIdentifier, clock: Callable[[], float] = time.monotonic
+    ) -> None:
+        self.policy, self.identifier, self.clock = policy, identifier, clock
+
+    def poll(self, reader_name: str, reader: ItemReader, antenna: int | None) -> Iterator[Sighting]:
+        raise NotImplementedError
+
+    def _identify(self, reader: ItemReader, uid: bytes, dsfid: int | None) -> tuple[object, bool]:
+        if not self.policy.needs_identification:
+            return None, True
+        decoded = self.identifier.identify(reader, uid, dsfid)
+        return decoded, decoded is not None
+
+
+class AfiDetector(Detector):
+    def poll(self, reader_name: str, reader: ItemReader, antenna: int | None) -> Iterator[Sighting]:
+        secured = self.policy.profile.afi_secured
+        for tag in reader.inventory(afi=secured, antenna=antenna):
+            seen = self.clock()
+            decoded, identified = self._identify(reader, tag.uid, tag.dsfid)
+            yield Sighting(
+                time=seen,
+                uid=tag.uid,
+                reader=reader_name,
+                antenna=tag.antenna or antenna,
+                afi=secured,
+                decoded=decoded,
+                identified=identified,
+            )  # type: ignore[arg-type]
+
+
+class EasDetector(Detector):
+    def poll(self, reader_name: str, reader: ItemReader, antenna: int | None) -> Iterator[Sighting]:
+        if antenna is not None:
+            reader.select_antenna(antenna)
+        if not reader.eas_alarm():
+            return
+        seen = self.clock()
+        tags = reader.inventory(antenna=antenna) if self.policy.needs_identification else []
+        attributed = False
+        for tag in tags:
+            decoded, identified = self._identify(reader, tag.uid, tag.dsfid)
+            eas = self._eas_of(reader, tag.uid)
+            if eas is False:
+                continue
+            attributed = True
+            yield Sighting(
+                time=seen,
+                uid=tag.uid,
+                reader=reader_name,
+                antenna=tag.antenna or antenna,
+                eas=True,
+                decoded=decoded,
+                identified=identified,
+            )  # type: ignore[arg-type]
+        if not attributed:
+            yield Sighting(
+                time=seen, uid=None, reader=reader_name, antenna=antenna, eas=True, identified=False
+            )
+
+    @staticmethod
+    def _eas_of(reader: ItemReader, uid: bytes) -> bool | None:
+        """The tag's own EAS bit (addressed EAS alarm), or None when the tag did not answer at all."""
+        try:
+            return reader.eas_alarm(uid)
+        except TAG_ERRORS:
+            return None
+
+
+class DatabaseDetector(Detector):
+    def __init__(
+        self,
+        policy: DetectionPolicy,
+        identifier: TagIdentifier,
+        states: ItemStateService,
+        late_window: float = 3.0,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        super().__init__(policy, identifier, clock)
+        self.states, self.late_window = states, late_window
+        self._waiting: dict[str, Sighting] = {}  # item id -> last sighting without a state
+        self._answered: list[CirculationState] = []
+        self._lock = threading.Lock()
+        states.listeners.append(self._on_state)
+
+    def _on_state(self, state: CirculationState) -> None:
+        with self._lock:
+            if state.item_id in self._waiting:
+                self._answered.append(state)
+
+    def poll(self, reader_name: str, reader: ItemReader, antenna: int | None) -> Iterator[Sighting]:
+        yield from self._late()
+        for tag in reader.inventory(antenna=antenna):
+            seen = self.clock()
+            decoded = self.identifier.identify(reader, tag.uid, tag.dsfid)
+            item_id = decoded.primary_item_identifier if decoded is not None else None
+            state = self.states.state(item_id) if item_id else None
+            sighting = Sighting(
+                time=seen,
+                uid=tag.uid,
+                reader=reader_name,
+                antenna=tag.antenna or antenna,
+                decoded=decoded,
+                identified=decoded is not None,
+                circulation=state,
+            )
+            if item_id and state is None and self.policy.exclusion(decoded) is None:
+                with self._lock:
+                    self._waiting[item_id] = sighting
+            yield sighting
+
+    def _late(self) -> Iterator[Sighting]:
+        """Sightings of items whose state arrived after they were seen (still recent enough to matter)."""
+        with self._lock:
+            answered, self._answered = self._answered, []
+            now = self.clock()
+            late = [(self._waiting.pop(s.item_id), s) for s in answered if s.item_id in self._waiting]
+            self._waiting = {k: v for k, v in self._waiting.items() if now - v.time <= self.late_window}
+        for sighting, state in late:
+            if now - sighting.time <= self.late_window:
+                yield Sighting(
+                    time=now,
+                    uid=sighting.uid,
+                    reader=sighting.reader,
+                    antenna=sighting.antenna,
+                    decoded=sighting.decoded,
+                    identified=True,
+                    circulation=state,
+                )
+
+
+def make_detector(
+    mode: str,
+    policy: DetectionPolicy,
+    identifier: TagIdentifier,
+    states: ItemStateService | None,
+    clock: Callable[[], float] = time.monotonic,
+) -> Detector:
+    if mode == "afi":
+        return AfiDetector(policy, identifier, clock)
+    if mode == "eas":
+        return EasDetector(policy, identifier, clock)
+    if mode == "database":
+        if states is None:
+            raise ValueError("database mode needs an item state service (SIP2)")
+        return DatabaseDetector(policy, identifier, states, clock=clock)
+    raise ValueError(f"unknown gate mode {mode!r}")
