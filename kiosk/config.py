@@ -75,8 +75,15 @@ class Table:
         self._read.add(key)
         return self.data.get(key, default)
 
-    def str(self, key: str, default: str | None = "", *, pattern: str | None = None,
-            choices: Iterable[str] | None = None, required: bool = False) -> Any:
+    def str(
+        self,
+        key: str,
+        default: str | None = "",
+        *,
+        pattern: str | None = None,
+        choices: Iterable[str] | None = None,
+        required: bool = False,
+    ) -> Any:
         if required and key not in self.data:
             raise self.error(key, "required")
         value = self._get(key, default)
@@ -124,8 +131,9 @@ class Table:
             return value
         raise self.error(key, f"expected a byte 0x00-0xFF (integer or hex string), got {_show(value)}")
 
-    def str_list(self, key: str, default: Iterable[str] = (), *,
-                 pattern: str | None = None) -> tuple[str, ...]:
+    def str_list(
+        self, key: str, default: Iterable[str] = (), *, pattern: str | None = None
+    ) -> tuple[str, ...]:
         value = self._get(key, list(default))
         if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
             raise self.error(key, f"expected a list of strings, got {_show(value)}")
@@ -190,9 +198,12 @@ class StationSection:
 
     @classmethod
     def from_table(cls, t: Table) -> StationSection:
-        return cls(id=t.str("id", _d(cls, "id"), pattern=r"[A-Za-z0-9._-]{1,64}"),
-                   library_name=t.str("library_name", _d(cls, "library_name")),
-                   logo=t.path("logo"), announcements=t.path("announcements"))
+        return cls(
+            id=t.str("id", _d(cls, "id"), pattern=r"[A-Za-z0-9._-]{1,64}"),
+            library_name=t.str("library_name", _d(cls, "library_name")),
+            logo=t.path("logo"),
+            announcements=t.path("announcements"),
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -206,10 +217,12 @@ class NetworkSection:
 
     @classmethod
     def from_table(cls, t: Table) -> NetworkSection:
-        return cls(branch_isil=t.str("branch_isil", "", pattern=ISIL_PATTERN),
-                   isils=t.str_list("isils", pattern=ISIL_PATTERN),
-                   isil_prefix=t.str("isil_prefix", ""),
-                   accept_tags_without_owner=t.bool("accept_tags_without_owner", True))
+        return cls(
+            branch_isil=t.str("branch_isil", "", pattern=ISIL_PATTERN),
+            isils=t.str_list("isils", pattern=ISIL_PATTERN),
+            isil_prefix=t.str("isil_prefix", ""),
+            accept_tags_without_owner=t.bool("accept_tags_without_owner", True),
+        )
 
     def owns(self, isil: str | None) -> bool:
         """Whether a tag's owner institution belongs to the network (case and spacing ignored)."""
@@ -260,26 +273,48 @@ class SigbSection:
         return cls(
             host=t.str("host", _d(cls, "host"), required=False) or _d(cls, "host"),
             port=t.int("port", _d(cls, "port"), 1, 65535),
-            username=t.str("username", ""), password=t.str("password", ""),
-            location=t.str("location", ""), institution_id=t.str("institution_id", ""),
+            username=t.str("username", ""),
+            password=t.str("password", ""),
+            location=t.str("location", ""),
+            institution_id=t.str("institution_id", ""),
             terminal_password=t.str("terminal_password", ""),
-            tls=t.bool("tls", False), ca_file=t.path("ca_file"), certfile=t.path("certfile"),
-            keyfile=t.path("keyfile"), verify=t.bool("verify", True), encoding=encoding,
+            tls=t.bool("tls", False),
+            ca_file=t.path("ca_file"),
+            certfile=t.path("certfile"),
+            keyfile=t.path("keyfile"),
+            verify=t.bool("verify", True),
+            encoding=encoding,
             terminator="\r\n" if terminator == "crlf" else "\r",
             error_detection=t.bool("error_detection", True),
             timeout=t.float("timeout", _d(cls, "timeout"), 0.1, 600.0),
             retries=t.int("retries", _d(cls, "retries"), 0, 20),
             keepalive_interval=t.float("keepalive_interval", _d(cls, "keepalive_interval"), 1.0),
             language=t.str("language", _d(cls, "language"), pattern=r"\d{3}"),
-            retry_online_seconds=t.float("retry_online_seconds", _d(cls, "retry_online_seconds"),
-                                         0.0, 3600.0),
+            retry_online_seconds=t.float(
+                "retry_online_seconds", _d(cls, "retry_online_seconds"), 0.0, 3600.0
+            ),
         )
 
     def client_options(self) -> dict[str, Any]:
         """Keyword arguments for ``sip2.client.ClientConfig``."""
-        names = ("host", "port", "username", "password", "location", "institution_id", "terminal_password",
-                 "tls", "verify", "encoding", "terminator", "error_detection", "timeout", "retries",
-                 "keepalive_interval", "language")
+        names = (
+            "host",
+            "port",
+            "username",
+            "password",
+            "location",
+            "institution_id",
+            "terminal_password",
+            "tls",
+            "verify",
+            "encoding",
+            "terminator",
+            "error_detection",
+            "timeout",
+            "retries",
+            "keepalive_interval",
+            "language",
+        )
         options = {name: getattr(self, name) for name in names}
         for name in ("ca_file", "certfile", "keyfile"):
             value = getattr(self, name)
@@ -302,10 +337,13 @@ class ReaderSection:
 
     @classmethod
     def from_table(cls, t: Table) -> ReaderSection:
-        return cls(driver=t.str("driver", _d(cls, "driver"), choices=READER_DRIVERS), port=t.str("port", ""),
-                   baudrate=t.int("baudrate", None, 300, 4_000_000),
-                   poll_interval=t.float("poll_interval", _d(cls, "poll_interval"), 0.01, 10.0),
-                   read_attempts=t.int("read_attempts", _d(cls, "read_attempts"), 1, 20))
+        return cls(
+            driver=t.str("driver", _d(cls, "driver"), choices=READER_DRIVERS),
+            port=t.str("port", ""),
+            baudrate=t.int("baudrate", None, 300, 4_000_000),
+            poll_interval=t.float("poll_interval", _d(cls, "poll_interval"), 0.01, 10.0),
+            read_attempts=t.int("read_attempts", _d(cls, "read_attempts"), 1, 20),
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -345,9 +383,14 @@ class SecuritySection:
         if secured == on_loan:
             raise t.error("afi_on_loan", f"must differ from afi_secured (both 0x{secured:02X})")
         password = t.str("slix2_password", "", pattern=r"(0[xX])?[0-9A-Fa-f]{8}")
-        return cls(profile=profile, afi_secured=secured, afi_on_loan=on_loan, eas=t.bool("eas", True),
-                   slix2_password=bytes.fromhex(password[-8:]) if password else None,
-                   write_attempts=t.int("write_attempts", _d(cls, "write_attempts"), 1, 10))
+        return cls(
+            profile=profile,
+            afi_secured=secured,
+            afi_on_loan=on_loan,
+            eas=t.bool("eas", True),
+            slix2_password=bytes.fromhex(password[-8:]) if password else None,
+            write_attempts=t.int("write_attempts", _d(cls, "write_attempts"), 1, 10),
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -359,9 +402,10 @@ class SetsSection:
 
     @classmethod
     def from_table(cls, t: Table) -> SetsSection:
-        return cls(wait_seconds=t.float("wait_seconds", _d(cls, "wait_seconds"), 0.0, 600.0),
-                   incomplete=t.str("incomplete", _d(cls, "incomplete"),
-                                    choices=("refuse", "accept_with_warning")))
+        return cls(
+            wait_seconds=t.float("wait_seconds", _d(cls, "wait_seconds"), 0.0, 600.0),
+            incomplete=t.str("incomplete", _d(cls, "incomplete"), choices=("refuse", "accept_with_warning")),
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -388,12 +432,14 @@ class OfflinePolicySection:
 
     @classmethod
     def from_table(cls, t: Table) -> OfflinePolicySection:
-        return cls(enabled=t.bool("enabled", True), checkouts_allowed=t.bool("checkouts_allowed", True),
-                   returns_allowed=t.bool("returns_allowed", True),
-                   max_items_per_patron=t.int("max_items_per_patron", _d(cls, "max_items_per_patron"),
-                                              0, 1000),
-                   card_number_pattern=t.regex("card_number_pattern", _d(cls, "card_number_pattern")),
-                   block_list_file=t.path("block_list_file"))
+        return cls(
+            enabled=t.bool("enabled", True),
+            checkouts_allowed=t.bool("checkouts_allowed", True),
+            returns_allowed=t.bool("returns_allowed", True),
+            max_items_per_patron=t.int("max_items_per_patron", _d(cls, "max_items_per_patron"), 0, 1000),
+            card_number_pattern=t.regex("card_number_pattern", _d(cls, "card_number_pattern")),
+            block_list_file=t.path("block_list_file"),
+        )
 
     def card_number_ok(self, card: str) -> bool:
         return re.fullmatch(self.card_number_pattern, card) is not None
@@ -419,9 +465,11 @@ class TimeoutsSection:
         def seconds(key: str, lo: float) -> float:
             return t.float(key, _d(cls, key), lo, 3600.0)
 
-        return cls(inactivity_seconds=seconds("inactivity_seconds", 1.0),
-                   warning_seconds=seconds("warning_seconds", 0.0),
-                   return_idle_seconds=seconds("return_idle_seconds", 1.0))
+        return cls(
+            inactivity_seconds=seconds("inactivity_seconds", 1.0),
+            warning_seconds=seconds("warning_seconds", 0.0),
+            return_idle_seconds=seconds("return_idle_seconds", 1.0),
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -504,19 +552,33 @@ class JournalSection:
             path = Path(os.path.expanduser(value))
             return path if path.is_absolute() else directory / path
 
-        return cls(directory=directory, queue=under("queue", "offline-queue.db"),
-                   events=under("events", "events.db"), intents=under("intents", "intents.db"))
+        return cls(
+            directory=directory,
+            queue=under("queue", "offline-queue.db"),
+            events=under("events", "events.db"),
+            intents=under("intents", "intents.db"),
+        )
 
 
 SectionFactory = Callable[[Table], Any]
 
 # Section name → dataclass with ``from_table``; :class:`KioskConfig` has one attribute per entry.
 SECTIONS: dict[str, type] = {
-    "station": StationSection, "network": NetworkSection, "sigb": SigbSection, "reader": ReaderSection,
-    "card_reader": DeviceSection, "scanner": DeviceSection, "security": SecuritySection,
-    "sets": SetsSection, "circulation": CirculationSection, "offline": OfflinePolicySection,
-    "timeouts": TimeoutsSection, "languages": LanguagesSection, "receipt": ReceiptSection,
-    "staff": StaffSection, "journal": JournalSection,
+    "station": StationSection,
+    "network": NetworkSection,
+    "sigb": SigbSection,
+    "reader": ReaderSection,
+    "card_reader": DeviceSection,
+    "scanner": DeviceSection,
+    "security": SecuritySection,
+    "sets": SetsSection,
+    "circulation": CirculationSection,
+    "offline": OfflinePolicySection,
+    "timeouts": TimeoutsSection,
+    "languages": LanguagesSection,
+    "receipt": ReceiptSection,
+    "staff": StaffSection,
+    "journal": JournalSection,
 }
 # Sections contributed by other station roles (encoding station, pilot): name → from_table factory.
 EXTRA_SECTIONS: dict[str, SectionFactory] = {}
@@ -557,8 +619,9 @@ class KioskConfig:
         return KioskConfig(**values)
 
 
-def parse_config(data: Mapping[str, Any], base_dir: Path | str = ".",
-                 source: Path | None = None) -> KioskConfig:
+def parse_config(
+    data: Mapping[str, Any], base_dir: Path | str = ".", source: Path | None = None
+) -> KioskConfig:
     """Validate a parsed TOML document; raise :class:`ConfigError` naming the first bad key."""
     root = Table("", data, Path(base_dir))
     sections: dict[str, Any] = {}

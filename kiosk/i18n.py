@@ -31,8 +31,16 @@ SOURCE_LANGUAGE = "en"
 LOCALE_DIR = Path(__file__).with_name("locale")
 
 # Language code → its own name, for language pickers (flags are not languages).
-LANGUAGE_NAMES: dict[str, str] = {"fr": "Français", "en": "English", "ar": "العربية", "de": "Deutsch",
-                                  "es": "Español", "it": "Italiano", "pt": "Português", "nl": "Nederlands"}
+LANGUAGE_NAMES: dict[str, str] = {
+    "fr": "Français",
+    "en": "English",
+    "ar": "العربية",
+    "de": "Deutsch",
+    "es": "Español",
+    "it": "Italiano",
+    "pt": "Português",
+    "nl": "Nederlands",
+}
 RIGHT_TO_LEFT = frozenset({"ar", "he", "fa", "ur"})
 
 

@@ -139,25 +139,44 @@ class IntentLog:
                 raise
             self._db.execute("COMMIT")
 
-    def open(self, kind: str, item_id: str, uids: tuple[bytes, ...], stage: str,
-             patron_id: str | None = None, offline_txn: int | None = None) -> int:
+    def open(
+        self,
+        kind: str,
+        item_id: str,
+        uids: tuple[bytes, ...],
+        stage: str,
+        patron_id: str | None = None,
+        offline_txn: int | None = None,
+    ) -> int:
         now = time.time()
         with self._tx() as db:
             cur = db.execute(
                 "INSERT INTO intents (kind, item_id, uids, patron_hash, stage, offline_txn, created, updated)"
                 " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                (kind, item_id, json.dumps([u.hex() for u in uids]), self.patron_hash(patron_id), stage,
-                 offline_txn, now, now))
+                (
+                    kind,
+                    item_id,
+                    json.dumps([u.hex() for u in uids]),
+                    self.patron_hash(patron_id),
+                    stage,
+                    offline_txn,
+                    now,
+                    now,
+                ),
+            )
             return int(cur.lastrowid or 0)
 
     def advance(self, intent_id: int, stage: str, *, offline_txn: int | None = None) -> None:
         with self._tx() as db:
             if offline_txn is None:
-                db.execute("UPDATE intents SET stage = ?, updated = ? WHERE id = ?",
-                           (stage, time.time(), intent_id))
+                db.execute(
+                    "UPDATE intents SET stage = ?, updated = ? WHERE id = ?", (stage, time.time(), intent_id)
+                )
             else:
-                db.execute("UPDATE intents SET stage = ?, offline_txn = ?, updated = ? WHERE id = ?",
-                           (stage, offline_txn, time.time(), intent_id))
+                db.execute(
+                    "UPDATE intents SET stage = ?, offline_txn = ?, updated = ? WHERE id = ?",
+                    (stage, offline_txn, time.time(), intent_id),
+                )
 
     def close(self, intent_id: int) -> None:
         with self._tx() as db:
@@ -167,14 +186,16 @@ class IntentLog:
         with self._lock:
             rows = self._db.execute(
                 "SELECT id, kind, item_id, uids, patron_hash, stage, offline_txn, created"
-                " FROM intents ORDER BY id").fetchall()
+                " FROM intents ORDER BY id"
+            ).fetchall()
         return [Intent(r[0], r[1], r[2], _uids(r[3]), r[4], r[5], r[6], r[7]) for r in rows]
 
     def alert(self, item_id: str, uids: tuple[bytes, ...], kind: str, detail: str) -> int:
         with self._tx() as db:
             cur = db.execute(
                 "INSERT INTO staff_alerts (created, item_id, uids, kind, detail) VALUES (?, ?, ?, ?, ?)",
-                (time.time(), item_id, json.dumps([u.hex() for u in uids]), kind, detail))
+                (time.time(), item_id, json.dumps([u.hex() for u in uids]), kind, detail),
+            )
             return int(cur.lastrowid or 0)
 
     def alerts(self, include_resolved: bool = False) -> list[StaffAlert]:

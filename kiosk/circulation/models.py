@@ -27,27 +27,27 @@ from kiosk.i18n import Message
 
 
 class Mode(enum.StrEnum):
-    IDLE = "idle"          # welcome screen; items placed on the pad start a return session
+    IDLE = "idle"  # welcome screen; items placed on the pad start a return session
     IDENTIFYING = "identifying"
-    BORROW = "borrow"      # a patron is identified; items on the pad are borrowed
-    RETURN = "return"      # no patron; items on the pad are returned
+    BORROW = "borrow"  # a patron is identified; items on the pad are borrowed
+    RETURN = "return"  # no patron; items on the pad are returned
     STAFF = "staff"
 
 
 class ItemStatus(enum.StrEnum):
     """Where one row stands. Terminal statuses never change again in a session."""
 
-    READING = "reading"                    # tag seen, being read/decoded
+    READING = "reading"  # tag seen, being read/decoded
     WAITING_FOR_PARTS = "waiting_for_parts"  # a set with parts missing from the pad
-    PROCESSING = "processing"              # SIGB / tag write in progress
+    PROCESSING = "processing"  # SIGB / tag write in progress
     BORROWED = "borrowed"
     RENEWED = "renewed"
     RETURNED = "returned"
-    REFUSED = "refused"                    # the SIGB or the policy said no; ``reason`` says why
-    SEE_STAFF = "see_staff"                # could not be completed safely; staff alerted
-    NOT_OURS = "not_ours"                  # tag of another network
-    UNREADABLE = "unreadable"              # blank tag, unknown format, or read failures
-    PATRON_CARD = "patron_card"            # a library card on the item pad
+    REFUSED = "refused"  # the SIGB or the policy said no; ``reason`` says why
+    SEE_STAFF = "see_staff"  # could not be completed safely; staff alerted
+    NOT_OURS = "not_ours"  # tag of another network
+    UNREADABLE = "unreadable"  # blank tag, unknown format, or read failures
+    PATRON_CARD = "patron_card"  # a library card on the item pad
 
     @property
     def terminal(self) -> bool:
@@ -62,12 +62,13 @@ class Instruction(enum.StrEnum):
     """What the patron (or the return bin) should do with the item after the transaction."""
 
     NONE = "none"
-    TAKE = "take"                  # borrowed: take it home
-    SHELVE = "shelve"              # returned: back on the shelf / the return trolley
-    HOLD_HERE = "hold_here"        # CV 01: keep aside for a hold at this branch
+    TAKE = "take"  # borrowed: take it home
+    SHELVE = "shelve"  # returned: back on the shelf / the return trolley
+    HOLD_HERE = "hold_here"  # CV 01: keep aside for a hold at this branch
     HOLD_ELSEWHERE = "hold_elsewhere"  # CV 02: hold at another branch (shuttle to ``destination``)
-    TRANSIT = "transit"            # CV 04: goes back to its library (shuttle to ``destination``)
-    SORT_BIN = "sort_bin"          # CL: put in sort bin ``sort_bin``
+    TRANSIT = "transit"  # CV 04: goes back to its library (shuttle to ``destination``)
+    SORT_BIN = "sort_bin"  # CL: put in sort bin ``sort_bin``
+    RETURN_BIN = "return_bin"  # returned offline: staff sort it once the SIGB is back
     LEAVE_ON_PAD = "leave_on_pad"  # incomplete set: place the missing parts
     SEE_STAFF = "see_staff"
 
@@ -75,20 +76,45 @@ class Instruction(enum.StrEnum):
 class SessionState(enum.StrEnum):
     IDENTIFYING = "identifying"
     ACTIVE = "active"
-    WARNING = "warning"     # inactivity countdown running (``seconds_left``)
+    WARNING = "warning"  # inactivity countdown running (``seconds_left``)
     ENDED = "ended"
 
 
 class ItemRow(Observable):
     """One item (or unusable tag) on screen; all parts of a set share one row."""
 
-    _fields = ("status", "item_id", "title", "message", "reason", "due_date", "instruction", "destination",
-               "sort_bin", "parts_total", "parts_seen", "offline", "needs_staff")
+    _fields = (
+        "status",
+        "item_id",
+        "title",
+        "message",
+        "reason",
+        "due_date",
+        "instruction",
+        "destination",
+        "sort_bin",
+        "parts_total",
+        "parts_seen",
+        "offline",
+        "needs_staff",
+    )
 
     def __init__(self, key: int, uids: tuple[bytes, ...], item_id: str | None = None) -> None:
-        super().__init__(status=ItemStatus.READING, item_id=item_id, title=None, message=None, reason=None,
-                         due_date=None, instruction=Instruction.NONE, destination=None, sort_bin=None,
-                         parts_total=1, parts_seen=1, offline=False, needs_staff=False)
+        super().__init__(
+            status=ItemStatus.READING,
+            item_id=item_id,
+            title=None,
+            message=None,
+            reason=None,
+            due_date=None,
+            instruction=Instruction.NONE,
+            destination=None,
+            sort_bin=None,
+            parts_total=1,
+            parts_seen=1,
+            offline=False,
+            needs_staff=False,
+        )
         self.key = key
         self.uids = uids
 
@@ -180,13 +206,36 @@ class Account(Observable):
 class PatronSession(Observable):
     """One patron's visit. ``state`` walks identifying → active (⇄ warning) → ended."""
 
-    _fields = ("state", "card_masked", "patron_name", "valid", "messages", "blocks", "can_borrow",
-               "can_renew", "offline", "language", "seconds_left", "error")
+    _fields = (
+        "state",
+        "card_masked",
+        "patron_name",
+        "valid",
+        "messages",
+        "blocks",
+        "can_borrow",
+        "can_renew",
+        "offline",
+        "language",
+        "seconds_left",
+        "error",
+    )
 
     def __init__(self, card_masked: str, language: str) -> None:
-        super().__init__(state=SessionState.IDENTIFYING, card_masked=card_masked, patron_name=None,
-                         valid=None, messages=(), blocks=(), can_borrow=False, can_renew=False, offline=False,
-                         language=language, seconds_left=None, error=None)
+        super().__init__(
+            state=SessionState.IDENTIFYING,
+            card_masked=card_masked,
+            patron_name=None,
+            valid=None,
+            messages=(),
+            blocks=(),
+            can_borrow=False,
+            can_renew=False,
+            offline=False,
+            language=language,
+            seconds_left=None,
+            error=None,
+        )
         self.items = ItemList()
         self.account = Account()
 
@@ -210,14 +259,36 @@ class ReturnSession(Observable):
 class StationStatus(Observable):
     """Station-wide state for the banner and the staff screen."""
 
-    _fields = ("mode", "online", "offline", "offline_reason", "offline_forced", "reader_ok", "reader_error",
-               "queue_pending", "queue_rejected", "staff_alerts", "language", "syncing")
+    _fields = (
+        "mode",
+        "online",
+        "offline",
+        "offline_reason",
+        "offline_forced",
+        "reader_ok",
+        "reader_error",
+        "queue_pending",
+        "queue_rejected",
+        "staff_alerts",
+        "language",
+        "syncing",
+    )
 
     def __init__(self, language: str) -> None:
-        super().__init__(mode=Mode.IDLE, online=False, offline=False, offline_reason=None,
-                         offline_forced=False, reader_ok=True, reader_error=None, queue_pending=0,
-                         queue_rejected=0, staff_alerts=0,
-                         language=language, syncing=False)
+        super().__init__(
+            mode=Mode.IDLE,
+            online=False,
+            offline=False,
+            offline_reason=None,
+            offline_forced=False,
+            reader_ok=True,
+            reader_error=None,
+            queue_pending=0,
+            queue_rejected=0,
+            staff_alerts=0,
+            language=language,
+            syncing=False,
+        )
 
     def update(self, **changes: object) -> None:
         self._set(**changes)

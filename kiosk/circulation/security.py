@@ -19,6 +19,7 @@ driver offers ``set_password(uid, password)`` it is presented before writing.
 from __future__ import annotations
 
 import logging
+import time
 from dataclasses import dataclass
 
 from drivers.base import ItemReader
@@ -33,7 +34,7 @@ class WriteResult:
     """Outcome of a secure/unsecure attempt: ``ok`` only when the read-back shows the wanted AFI."""
 
     ok: bool
-    afi: int | None          # AFI read back last (None: the tag did not answer)
+    afi: int | None  # AFI read back last (None: the tag did not answer)
     attempts: int
     error: str | None = None
 
@@ -44,12 +45,20 @@ class TagSecurity:
     def __init__(self, reader: ItemReader, config: SecuritySection) -> None:
         self.reader = reader
         self.config = config
+        self.busy_seconds = 0.0  # cumulative time spent writing and verifying tags (journal timings)
 
     def unsecure(self, uid: bytes) -> WriteResult:
-        return self._write(uid, self.config.afi_on_loan, eas=False)
+        return self._timed(uid, self.config.afi_on_loan, eas=False)
 
     def secure(self, uid: bytes) -> WriteResult:
-        return self._write(uid, self.config.afi_secured, eas=True)
+        return self._timed(uid, self.config.afi_secured, eas=True)
+
+    def _timed(self, uid: bytes, afi: int, *, eas: bool) -> WriteResult:
+        started = time.perf_counter()
+        try:
+            return self._write(uid, afi, eas=eas)
+        finally:
+            self.busy_seconds += time.perf_counter() - started
 
     def read_afi(self, uid: bytes) -> int | None:
         """Current AFI of a tag, or None when it does not answer."""
