@@ -94,7 +94,7 @@ def test_encode_explain(capsys: pytest.CaptureFixture[str]) -> None:
     assert lines[4] == "    0  11 06 01 1f  lock    primary_item_identifier"
     assert lines[5] == "    1  71 fb 04 cb  lock    primary_item_identifier"
     assert "  owner_institution                 11-19     ISIL" in lines
-    assert lines[7] == "    5  05 01 10 00          type_of_usage"
+    assert lines[9] == "    5  05 01 10 00          type_of_usage"
     assert lines[-1] == "Lock blocks: 0, 1 (never lock the AFI: it carries the security state)"
 
 
