@@ -1,0 +1,1 @@
+"""3M 210/810 pad readers: pure protocol (``protocol``) and ``ItemReader`` driver (``reader``)."""

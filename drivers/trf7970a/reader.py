@@ -1,0 +1,227 @@
+"""TI TRF7970A EVM driver: ``drivers.base.ItemReader`` over ``drivers.trf7970a.protocol``.
+
+At open the EVM is initialised (``FF``), the TRF7970A is set to RF on, 5 V, ISO
+15693 at the chosen data rate (register write ``10``), AGC on (``F0``) and AM
+input (``F1``). Inventories use the firmware's 16-slot anticollision (``14``);
+when it reports collided slots (older firmware does not resolve them) the driver
+finishes the job with one-slot masked inventories in request mode, walking the
+UID bits from the LSB. Every other operation is an addressed ISO 15693 request
+in request mode (``18``), UIDs in air order, NXP custom commands for EAS.
+
+One command at a time (lock). A reply missing or garbled is retried after
+the input is flushed; writes are idempotent. ``verify=True`` reads back.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from typing import Any
+
+import iso28560
+from drivers.base import BlockData, ReaderInfo, SystemInfo, TagInfo, TagRead
+from drivers.errors import Collision, NoTag, ProtocolError, ReaderError, ReaderTimeout, WriteFailed
+from drivers.serial_link import SerialLink
+from drivers.trf7970a import protocol as p
+
+BLOCKS_PER_COMMAND = 8
+MAX_MASK_BITS = 64
+
+
+class TRF7970AReader:
+    """A TRF7970A EVM (or RFIDGeek-compatible reader) on a serial port or pyserial URL."""
+
+    def __init__(self, port: str | Any, *, baudrate: int | None = None, timeout: float = 0.5,
+                 retries: int = 1, settle: float = 0.03, high_rate: bool = True,
+                 blocks_per_command: int = BLOCKS_PER_COMMAND) -> None:
+        self._link = SerialLink(port, baudrate or p.BAUDRATE)
+        self._reply = p.ReplyReader()
+        self._lock = threading.RLock()
+        self.timeout, self.retries, self.settle = timeout, retries, settle
+        self.high_rate = high_rate
+        self.blocks_per_command = blocks_per_command
+        self.initialise()
+
+    # --- transport ---------------------------------------------------------------------------
+
+    def _exchange(self, command: int, line: bytes, timeout: float | None = None) -> str:
+        """Send one EVM command line; the complete reply text (retried on timeout)."""
+        with self._lock:
+            last: ReaderError | None = None
+            for _ in range(1 + self.retries):
+                self._reply.clear()
+                self._link.send(line)
+                try:
+                    return self._await(command, timeout or self.timeout)
+                except ReaderTimeout as exc:
+                    last = exc
+            assert last is not None
+            raise last
+
+    def _await(self, command: int, timeout: float) -> str:
+        deadline = time.monotonic() + timeout
+        while (remaining := deadline - time.monotonic()) > 0:
+            self._reply.feed(self._link.receive(remaining))
+            if self._reply.complete(command):
+                if command != p.CMD_INVENTORY:
+                    return self._reply.text
+                quiet = self._link.receive(self.settle)  # more tags may follow the CR LF
+                if not quiet:
+                    return self._reply.text
+                self._reply.feed(quiet)
+        raise ReaderTimeout(f"TRF7970A on {self._link.name} did not finish its reply to command "
+                            f"0x{command:02X} within {timeout:.2f} s (got {self._reply.text!r})")
+
+    def _iso(self, iso: bytes, action: str) -> bytes:
+        """Request mode: the tag's answer (flags included) or NoTag / Collision / ProtocolError."""
+        for attempt in range(1 + self.retries):
+            text = self._exchange(p.CMD_REQUEST, p.request(iso))
+            try:
+                return p.parse_request_reply(text)
+            except ProtocolError:
+                if attempt == self.retries:
+                    raise
+        raise AssertionError("unreachable")
+
+    def _request(self, command: int, uid: bytes | None, params: bytes = b"", **flags: bool) -> bytes:
+        return p.iso_request(command, uid, params, high_rate=self.high_rate, **flags)
+
+    def _iso_data(self, iso: bytes, action: str) -> bytes:
+        return p.check_iso(self._iso(iso, action), action)
+
+    # --- set-up --------------------------------------------------------------------------------
+
+    def initialise(self) -> None:
+        text = self._exchange(p.CMD_INITIALISE, p.encode(p.CMD_INITIALISE))
+        if "EVM" not in text:
+            raise ProtocolError(f"{self._link.name} does not answer like a TRF7970A EVM: {text!r}")
+        self._set_rf(on=True)
+        self._exchange(p.CMD_AGC, p.encode(p.CMD_AGC, b"\xff"))
+        self._exchange(p.CMD_AM_PM, p.encode(p.CMD_AM_PM, b"\xff"))
+
+    def _set_rf(self, on: bool) -> None:
+        iso_control = p.ISO_15693_HIGH_RATE if self.high_rate else p.ISO_15693_LOW_RATE
+        chip = p.CHIP_RF_ON_5V if on else p.CHIP_RF_OFF_5V
+        self._exchange(p.CMD_REGISTER_WRITE,
+                       p.register_write((p.REG_CHIP_STATUS, chip), (p.REG_ISO_CONTROL, iso_control)))
+
+    # --- ItemReader ----------------------------------------------------------------------------
+
+    def info(self) -> ReaderInfo:
+        text = self._exchange(p.CMD_FIRMWARE, p.encode(p.CMD_FIRMWARE))
+        return ReaderInfo("TI TRF7970A EVM", p.parse_firmware(text))
+
+    def inventory(self, afi: int | None = None, antenna: int | None = None) -> list[TagInfo]:
+        self._check_antenna(antenna)
+        text = self._exchange(p.CMD_INVENTORY, p.inventory(afi))
+        result = p.parse_inventory_reply(text)
+        uids = dict.fromkeys(result.uids)
+        if result.collisions:
+            uids.update(dict.fromkeys(self._resolve(afi)))
+        return [TagInfo(uid, antenna=1) for uid in uids]
+
+    def _resolve(self, afi: int | None) -> list[bytes]:
+        """Binary-tree anticollision with one-slot masked inventories (request mode)."""
+        found, pending = [], [(0, 0)]
+        while pending:
+            bits, mask = pending.pop()
+            try:
+                answer = self._iso(p.masked_inventory(bits, mask, afi), "inventory")
+            except NoTag:
+                continue
+            except Collision:
+                if bits < MAX_MASK_BITS:
+                    pending += [(bits + 1, mask), (bits + 1, mask | 1 << bits)]
+                continue
+            found.append(p.parse_inventory_answer(answer)[0])
+        return found
+
+    def read_blocks(self, uid: bytes, first: int, count: int) -> BlockData:
+        data, locked = b"", ()
+        for start in range(first, first + count, self.blocks_per_command):
+            n = min(self.blocks_per_command, first + count - start)
+            iso = self._request(p.ISO_READ_MULTIPLE, uid, bytes([start, n - 1]), option=True)
+            chunk, chunk_locked = p.parse_read_multiple(self._iso(iso, "read blocks"), n)
+            data, locked = data + chunk, locked + chunk_locked
+        return BlockData(first, data, locked)
+
+    def write_blocks(self, uid: bytes, first: int, data: bytes, verify: bool = True) -> None:
+        if not data or len(data) % 4:
+            raise ValueError(f"write data must be whole 4-byte blocks, got {len(data)} bytes")
+        for offset in range(0, len(data), 4):
+            block = first + offset // 4
+            iso = self._request(p.ISO_WRITE_SINGLE, uid, bytes([block]) + data[offset:offset + 4])
+            self._iso_data(iso, f"write block {block}")
+        if verify:
+            back = self.read_blocks(uid, first, len(data) // 4).data
+            if back != data:
+                bad = next(i for i in range(0, len(data), 4) if back[i:i + 4] != data[i:i + 4])
+                raise WriteFailed(f"read-back of tag {uid.hex().upper()} differs at block "
+                                  f"{first + bad // 4}: the tag moved or the write did not take")
+
+    def lock_blocks(self, uid: bytes, first: int, count: int) -> None:
+        for block in range(first, first + count):
+            iso = self._request(p.ISO_LOCK_BLOCK, uid, bytes([block]))
+            self._iso_data(iso, f"lock block {block}")
+
+    def system_info(self, uid: bytes) -> SystemInfo:
+        iso = self._request(p.ISO_SYSTEM_INFO, uid)
+        return p.parse_system_info(self._iso(iso, "system information"), uid)
+
+    def write_afi(self, uid: bytes, afi: int, verify: bool = True) -> None:
+        self._iso_data(self._request(p.ISO_WRITE_AFI, uid, bytes([afi])), "write AFI")
+        if verify and (got := self.system_info(uid).afi) != afi:
+            raise WriteFailed(f"tag {uid.hex().upper()} reads back AFI "
+                              f"{'none' if got is None else f'0x{got:02X}'} after writing 0x{afi:02X}")
+
+    def lock_afi(self, uid: bytes) -> None:
+        self._iso_data(self._request(p.ISO_LOCK_AFI, uid), "lock AFI")
+
+    def write_dsfid(self, uid: bytes, dsfid: int) -> None:
+        iso = self._request(p.ISO_WRITE_DSFID, uid, bytes([dsfid]))
+        self._iso_data(iso, "write DSFID")
+
+    def eas_set(self, uid: bytes) -> None:
+        self._iso_data(self._request(p.NXP_SET_EAS, uid, nxp=True), "set EAS")
+
+    def eas_reset(self, uid: bytes) -> None:
+        self._iso_data(self._request(p.NXP_RESET_EAS, uid, nxp=True), "reset EAS")
+
+    def eas_alarm(self) -> bool:
+        """True when a tag with EAS set answers the NXP EAS alarm (several at once collide: an alarm too)."""
+        try:
+            answer = self._iso(self._request(p.NXP_EAS_ALARM, None, nxp=True),
+                               "EAS alarm")
+        except NoTag:
+            return False
+        except Collision:
+            return True
+        return not answer[0] & p.RESPONSE_ERROR
+
+    def read_tag(self, uid: bytes) -> TagRead:
+        system = self.system_info(uid)
+        blocks = self.read_blocks(uid, 0, system.block_count or 28)
+        decoded = iso28560.decode(blocks.data, dsfid=system.dsfid)
+        return TagRead(uid, system, blocks.data, blocks.locked, decoded)
+
+    def rf_reset(self) -> None:
+        """Field off then on: tags muted by a wrong password wake up, all tags leave quiet state."""
+        with self._lock:
+            self._set_rf(on=False)
+            self._set_rf(on=True)
+
+    def select_antenna(self, antenna: int) -> None:
+        self._check_antenna(antenna)
+
+    def _check_antenna(self, antenna: int | None) -> None:
+        if antenna not in (None, 1):
+            raise ReaderError(f"the TRF7970A EVM has one antenna, not antenna {antenna}")
+
+    def close(self) -> None:
+        self._link.close()
+
+    def __enter__(self) -> TRF7970AReader:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
