@@ -174,6 +174,9 @@ class SimulatedSIGB:
             sessions = list(self._sessions)
         for session in sessions:
             session.close()
+        for session in sessions:
+            if session.thread is not None and session.thread is not threading.current_thread():
+                session.thread.join(timeout=2)
 
     def _accept_loop(self, listener: socket.socket) -> None:
         while True:
@@ -192,7 +195,8 @@ class SimulatedSIGB:
             with self._lock:
                 self._sessions.add(session)
                 self.connections_accepted += 1
-            threading.Thread(target=session.run, daemon=True, name=f"sigb-session-{peer[1]}").start()
+            session.thread = threading.Thread(target=session.run, daemon=True, name=f"sigb-session-{peer[1]}")
+            session.thread.start()
 
     def _forget(self, session: _Session) -> None:
         with self._lock:
@@ -218,6 +222,8 @@ class _Session:
         self.branch: str | None = None
         self.last_response: bytes | None = None
         self.requests = 0
+        self.peer_checks = self.profile.error_detection  # did the peer's last good frame carry AY/AZ?
+        self.thread: threading.Thread | None = None
         self._closed = False
         self._send_lock = threading.Lock()
 
@@ -267,6 +273,7 @@ class _Session:
             self._malformed(exc, frame)
             return
         log.debug("%s -> %s", self.peer, codec.redact(request.raw))
+        self.peer_checks = checked
         self._respond(request, checked)
 
     def _malformed(self, exc: ParseError, frame: bytes | None) -> None:
@@ -276,7 +283,9 @@ class _Session:
             self.close()
             return
         log.warning("%s from %s: %s; asking for a resend (96)", kind, self.peer, exc)
-        self._send(codec.encode(RequestSCResend(), error_detection=frame is None or b"AZ" in frame[-6:],
+        checks = self.profile.error_detection and (
+            self.peer_checks if frame is None or frame[-6:-4] != b"AZ" else True)
+        self._send(codec.encode(RequestSCResend(), error_detection=checks,
                                 encoding=self.profile.encoding, terminator=self.profile.terminator))
 
     # -- one request --------------------------------------------------------------------------
