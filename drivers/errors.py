@@ -53,3 +53,7 @@ class ProtocolError(ReaderError):
 
 class InvalidRequest(ReaderError, ValueError):
     """Our own request cannot be encoded (UID not 8 bytes, block out of range, value not a byte…)."""
+
+
+class WriteInterrupted(WriteFailed, NoTag):
+    """The tag stopped answering during a write: it may hold a partial write (catch WriteFailed or NoTag)."""
