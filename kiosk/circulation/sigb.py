@@ -62,7 +62,7 @@ class SigbLink:
             client = self._factory()
             try:
                 client.connect()
-                self._check_status(client)
+                self._check_status(client, getattr(client, "acs_status", None))
             except SigbUnavailable:
                 _close_quietly(client)
                 raise
@@ -73,8 +73,9 @@ class SigbLink:
         return self._client
 
     @staticmethod
-    def _check_status(client: Any) -> None:
-        status = client.sc_status()
+    def _check_status(client: Any, status: Any = None) -> None:
+        """SC status (sent now unless the login already fetched it): can the SIGB serve circulation?"""
+        status = status if status is not None else client.sc_status()
         if getattr(status, "online_status", getattr(status, "online", True)) is False:
             raise SigbUnavailable("the SIGB reports it is offline (SC status)")
         if getattr(status, "checkout_ok", True) is False and getattr(status, "checkin_ok", True) is False:
