@@ -23,8 +23,10 @@ def test_field_changes_emit_one_event_each_then_changed() -> None:
     row.events.changed.connect(seen.append)
     row.update(status=ItemStatus.BORROWED, title="Les Misérables")
     row.update(status=ItemStatus.BORROWED)  # no change, no event
-    assert [(e.type, e.value) for e in seen] == [("status", ItemStatus.BORROWED),
-                                                 ("changed", ("status", "title"))]
+    assert [(e.type, e.value) for e in seen] == [
+        ("status", ItemStatus.BORROWED),
+        ("changed", ("status", "title")),
+    ]
     assert seen[0].source is row
 
 
