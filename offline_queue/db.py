@@ -119,9 +119,9 @@ def _no_lock() -> Iterator[None]:
 
 def _cleanup(original: BaseException, conn: sqlite3.Connection, *statements: str) -> None:
     """Roll back after ``original``; a failure here is noted on ``original``, never raised instead of it."""
-    if not conn.in_transaction:  # e.g. SQLITE_FULL or a RAISE(ROLLBACK) already ended the transaction
-        return
     try:
+        if not conn.in_transaction:  # e.g. SQLITE_FULL or a RAISE(ROLLBACK) already ended the transaction
+            return
         for statement in statements:
             conn.execute(statement)
     except Exception as cleanup_exc:

@@ -35,7 +35,7 @@ from . import db as dbmod
 from .errors import InvalidEvent, JournalError
 from .journal_schema import JOURNAL_SCHEMA
 from .model import Outcome, QueuedTransaction, TxnState
-from .privacy import PatronGuard, redact
+from .privacy import PatronGuard
 
 WHAT = "event journal"
 CODE = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:/+-]{0,63}")
@@ -403,14 +403,14 @@ class EventJournal:
 
 
 def reason_code(reason: str | None, guard: PatronGuard) -> str | None:
-    """A journal-safe code from a replay rejection reason (slugged, patron-like parts removed)."""
+    """``reason`` if it is a journal-safe code, else ``"other"``: free text (a SIGB message) is never
+    journaled, it could name the patron."""
     if reason is None:
         return None
-    code = re.sub(r"[^a-z0-9._:/+-]+", "-", redact(reason).lower())[:64].strip("-._:/+")
-    if not CODE.fullmatch(code):
-        return "rejected"
+    if not CODE.fullmatch(reason):
+        return "other"
     try:
-        guard.check_text("reason", code)
+        guard.check_text("reason", reason)
     except JournalError:
-        return "redacted"
-    return code
+        return "other"
+    return reason

@@ -49,7 +49,9 @@ def looks_like_patron_data(text: str, pattern: re.Pattern[str] | None = None) ->
 
 def redact(text: str) -> str:
     """``text`` with card-, phone- or e-mail-like parts replaced (e.g. an exception message to journal)."""
-    return CARD_LIKE.sub("[number]", EMAIL_LIKE.sub("[address]", text))
+    while EMAIL_LIKE.search(text):  # one pass can leave a new match ("a@b.c@d.e")
+        text = EMAIL_LIKE.sub("[address]", text)
+    return CARD_LIKE.sub("[number]", text)
 
 
 class PatronGuard:

@@ -23,8 +23,12 @@ Durability semantics (what a crash can and cannot do):
 3. ``unreachable`` and unresolved ``outcome_unknown`` stop the run with the transaction left ``sent`` (order
    is global, so later transactions wait). Claimed transactions that never reached the sender are returned
    to ``pending``. The run can simply be started again later.
-4. Reconciliation by item state is correct because replay is strictly ordered: when transaction *k* is
-   reconciled, every earlier one has settled and no later one has been sent.
+4. Reconciliation by item state is exact because a claim never holds two transactions for the same item
+   (:meth:`OfflineQueue.claim` cuts the batch before a repeated item) and every earlier transaction of that
+   item settled before the claim: whatever a crash interrupted, each item has at most one transaction of
+   uncertain fate. (A transaction whose effect was already the item's state, e.g. a checkin of an item the
+   SIGB shows as returned, reconciles as applied; the adapter may answer ``not_applied`` for checkins, since
+   resending a checkin is harmless.)
 
 Replay outcomes are journaled (anonymously) after the queue commit, so the journal sees each outcome at most
 once. Only one replayer may work on a queue file at a time (an ``flock`` beside the file, released if the
@@ -63,9 +67,13 @@ class SendStatus(StrEnum):
 
 @dataclass(frozen=True, slots=True)
 class SendResult:
-    """What the SIGB said to one replayed transaction. ``reason`` (rejections) is a short text kept in the
-    queue and journal: no patron data in it. ``screen_message`` is the SIGB's text for staff; it is erased
-    with the patron identifier once reported."""
+    """What the SIGB said to one replayed transaction.
+
+    ``reason`` (rejections) is a short code such as ``item-not-checked-out``: it stays in the queue after the
+    patron data is erased and is journaled (anything that is not a code is journaled as ``other``).
+    ``screen_message`` is the SIGB's text for staff; it can name the patron, so it is erased with the patron
+    identifier once staff have seen the report.
+    """
 
     status: SendStatus
     reason: str | None = None
@@ -205,7 +213,7 @@ class _Run:
             while claims and stop is None:
                 stop = self._deliver_batch(claims)
                 claims = [] if stop else self._flush(claim_next=True)
-            self._flush(claim_next=False)
+            self._flush(release=True)
         except BaseException as exc:
             self._flush_after_error(exc)
             raise
@@ -227,7 +235,7 @@ class _Run:
                 return step
             self._count(step.outcome)
             if self.r.monotonic() - self.last_flush >= self.r.flush_interval:
-                self._flush(claim_next=False)
+                self._flush()
         return None
 
     def _deliver(self, claim: Claim) -> _Step:
@@ -274,10 +282,10 @@ class _Run:
         elif outcome.state is TxnState.REJECTED:
             self.counts["rejected"] += 1
 
-    def _flush(self, *, claim_next: bool) -> list[Claim]:
-        """Commit buffered outcomes, return never-sent claims to pending, and (optionally) claim the next
-        batch, all in one durable transaction."""
-        buffered, unsent = self.buffer, self.unsent
+    def _flush(self, *, claim_next: bool = False, release: bool = False) -> list[Claim]:
+        """In one durable transaction: commit buffered outcomes, optionally put never-sent claims back to
+        pending (when the run ends), optionally claim the next batch."""
+        buffered, unsent = self.buffer, self.unsent if release else []
         claims: list[Claim] = []
         if not (buffered or unsent or claim_next):
             return claims
@@ -286,14 +294,16 @@ class _Run:
             self.queue.release(unsent)
             if claim_next:
                 claims = self.queue.claim(self.r.batch_size)
-        self.buffer, self.unsent, self.last_flush = [], [], self.r.monotonic()
+        self.buffer, self.last_flush = [], self.r.monotonic()
+        if release:
+            self.unsent = []
         self._journal(buffered)
         return self._claim(claims) if claim_next else claims
 
     def _flush_after_error(self, exc: BaseException) -> None:
         """Save what was learned before ``exc``; the transaction being delivered stays ``sent``."""
         try:
-            self._flush(claim_next=False)
+            self._flush(release=True)
         except Exception as cleanup_exc:
             log.error("could not save replay outcomes after %r: %r", exc, cleanup_exc)
             exc.add_note(f"replay outcomes since the last commit were not saved ({cleanup_exc}); "

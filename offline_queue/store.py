@@ -196,14 +196,16 @@ class OfflineQueue:
     # -- state machine (used by the replayer; public so that other drivers of the queue can be written) ------
 
     def claim(self, limit: int) -> list[Claim]:
-        """Durably mark the next ``limit`` unsettled transactions ``sent`` (in order) and return them.
+        """Durably mark the next unsettled transactions (at most ``limit``, in order) ``sent``; return them.
 
-        Transactions already ``sent`` come back with ``resumed=True``: an earlier replay may have delivered
-        them.
+        A claim never holds two transactions for the same item: it stops before the second one. Then, whatever
+        a crash interrupts, each item has at most one transaction of uncertain fate, and asking the SIGB about
+        the item's state (reconciliation) tells exactly whether that transaction took effect. Transactions
+        already ``sent`` come back with ``resumed=True``: an earlier replay may have delivered them.
         """
         with self.atomic() as db:
-            rows = dbmod.rows(db, "SELECT * FROM transactions WHERE state IN ('pending', 'sent') "
-                                  "ORDER BY id LIMIT ?", [limit])
+            rows = _distinct_items(dbmod.rows(db, "SELECT * FROM transactions WHERE state IN "
+                                                  "('pending', 'sent') ORDER BY id LIMIT ?", [limit]))
             fresh = [r["id"] for r in rows if r["state"] == TxnState.PENDING]
             if fresh:
                 db.execute(f"UPDATE transactions SET state = 'sent', attempts = attempts + 1, sent_at = ? "
@@ -321,6 +323,16 @@ class OfflineQueue:
         from .replay import Replayer
 
         return Replayer(self, sender, reconcile, journal=journal, **options).run()
+
+
+def _distinct_items(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The longest prefix of ``rows`` in which no item appears twice."""
+    seen: set[str] = set()
+    for index, row in enumerate(rows):
+        if row["item_id"] in seen:
+            return rows[:index]
+        seen.add(row["item_id"])
+    return rows
 
 
 def _marks(values: Sequence[Any]) -> str:
