@@ -373,6 +373,15 @@ def _check_whole(config: GateConfig, top: _Section) -> None:
             "is empty while policy.ignore_foreign = true: list the network's ISIL codes "
             '(e.g. ["FR-*"]) or set ignore_foreign = false',
         )
+    for index, reader in enumerate(config.readers, 1):
+        if reader.read_mode == "buffered" and config.mode == "eas":
+            raise top.fail(
+                f"reader[{index}].read_mode", '= "buffered": EAS mode polls the EAS alarm; use "poll"'
+            )
+        if reader.read_mode == "buffered" and reader.driver != "feig":
+            raise top.fail(
+                f"reader[{index}].read_mode", '= "buffered": only FEIG readers have a buffered read mode'
+            )
     for kind, items in (("reader", config.readers), ("output", config.outputs)):
         names = [item.name for item in items]
         for index, name in enumerate(names, 1):

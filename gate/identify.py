@@ -82,6 +82,11 @@ class TagIdentifier:
         data = reader.read_blocks(uid, 0, count).data
         return iso28560.decode(data, dsfid if dsfid is not None else info.dsfid)
 
+    def prime(self, uid: bytes, decoded: DecodedTag) -> None:
+        """Cache content obtained without a read (buffered-read records carry data blocks)."""
+        if decoded.data is not None or decoded.format == "blank":
+            self._cache[uid] = (self.clock(), decoded)
+
     def forget(self, uid: bytes) -> None:
         self._cache.pop(uid, None)
 

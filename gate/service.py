@@ -104,7 +104,11 @@ def build_gate(
     pipeline = AlarmPipeline(
         policy, config.debounce_s, config.passage_gap_s, config.counter.direction_window_s
     )
-    factories = dict(readers) if readers is not None else {r.name: reader_factory(r) for r in config.readers}
+    factories = (
+        dict(readers)
+        if readers is not None
+        else {r.name: reader_factory(r, identifier) for r in config.readers}
+    )
     settings = {r.name: r for r in config.readers}
     slots = [
         ReaderSlot(
@@ -131,6 +135,13 @@ def build_gate(
         clock=clock,
     )
     return Gate(controller, store, log, counts, opened_outputs)
+
+
+def _antennas(reader: ReaderConfig | None) -> tuple[int, ...]:
+    """Antennas polled in turn; a buffered reader reads all of its antennas itself."""
+    if reader is None or reader.read_mode == "buffered":
+        return ()
+    return reader.antennas
 
 
 __all__ = ["Gate", "ItemLookup", "PeopleCounter", "build_gate", "reader_factory"]

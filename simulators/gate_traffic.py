@@ -87,6 +87,27 @@ class TrafficProfile:
     secured_foreign_share: float = 0.5  # foreign items secured in their own library
     untrusted_afi: float = 0.0  # network items whose AFI/EAS contradict their loan state
     antenna: int = 1
+    # Network items to draw from (e.g. a simulated SIGB's), so the gate's SIP2 look-ups find them.
+    catalog: tuple[CatalogItem, ...] = ()
+
+
+@dataclass(frozen=True)
+class CatalogItem:
+    item_id: str
+    owner: str
+    on_loan: bool
+    title: str | None = None
+
+
+def catalog_from_library(library: object, branches: Mapping[str, str]) -> tuple[CatalogItem, ...]:
+    """Catalog of a simulated SIGB (``SimulatedSIGB.library``); ``branches`` maps branch code to ISIL."""
+    items = getattr(library, "items", {})
+    return tuple(
+        CatalogItem(
+            item.barcode, branches.get(item.home_branch, ""), item.checked_out_to is not None, item.title
+        )
+        for item in items.values()
+    )
 
 
 @dataclass(frozen=True)
@@ -139,6 +160,11 @@ class TrafficPlanner:
         self.profile = profile or TrafficProfile()
         self.rng = random.Random(seed)
         self._serial = seed * 1_000_000
+        self._unused = {
+            loaned: [c for c in self.profile.catalog if c.on_loan == loaned] for loaned in (False, True)
+        }
+        for pool in self._unused.values():
+            self.rng.shuffle(pool)
 
     def visitors(self, count: int, start: float = 0.5) -> list[Visitor]:
         p, at, plan = self.profile, start, []
@@ -195,6 +221,12 @@ class TrafficPlanner:
             afi, eas = (AFI_SECURED, True) if secured else (AFI_ON_LOAN, False)
         elif kind == "equipment":
             usage = 0x91
+        if kind in ("secured", "on_loan") and self._unused[kind == "on_loan"]:
+            entry = self._unused[kind == "on_loan"].pop()
+            item_id, owner = entry.item_id, entry.owner or owner
+        if kind in ("secured", "on_loan") and self._unused[kind == "on_loan"]:
+            entry = self._unused[kind == "on_loan"].pop()
+            item_id, owner = entry.item_id, entry.owner or owner
         if kind in ("secured", "on_loan") and self.rng.random() < p.untrusted_afi:
             afi, eas = (AFI_ON_LOAN, False) if afi == AFI_SECURED else (AFI_SECURED, True)
         if kind == "blank":
