@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import itertools
+
 import pytest
 
 import iso28560
@@ -29,10 +31,7 @@ def test_plans_are_deterministic_per_seed() -> None:
     c = TrafficPlanner(seed=4).visitors(30)
     assert a == b and a != c
     arrivals = [v.arrival for v in a]
-    assert (
-        arrivals == sorted(arrivals)
-        and min(y - x for x, y in zip(arrivals, arrivals[1:], strict=False)) >= 1.5
-    )
+    assert arrivals == sorted(arrivals) and min(y - x for x, y in itertools.pairwise(arrivals)) >= 1.5
 
 
 def test_tags_have_real_iso28560_content_and_field_state() -> None:
