@@ -217,12 +217,15 @@ class _Section:
         value = self._get(key, default, default is None)
         if not isinstance(value, str) or not value.strip():
             raise DatasetError(f"{self.where}.{key}: expected a non-empty string, got {value!r}")
+        _check_wire_text(f"{self.where}.{key}", value)
         return value
 
     def optional_text(self, key: str) -> str | None:
         value = self._get(key, None, False)
         if value is not None and (not isinstance(value, str) or not value.strip()):
             raise DatasetError(f"{self.where}.{key}: expected a non-empty string or null, got {value!r}")
+        if value is not None:
+            _check_wire_text(f"{self.where}.{key}", value)
         return value
 
     def integer(self, key: str, default: int | None = None, minimum: int = 0, nullable: bool = False) -> Any:
@@ -259,6 +262,13 @@ class _Section:
         return tuple(value)
 
 
+def _check_wire_text(where: str, value: str) -> None:
+    """Text ends up in SIP2 fields, where '|' separates fields and CR/LF end the frame."""
+    bad = next((c for c in value if c in "|\r\n" or not c.isprintable()), None)
+    if bad is not None:
+        raise DatasetError(f"{where}: {bad!r} cannot appear in a SIP2 field (in {value!r})")
+
+
 def _parse_rules(s: _Section) -> LoanRules:
     media_section = s.section("media")
     media = {}
@@ -292,8 +302,6 @@ def _parse_branch(s: _Section) -> BranchRecord:
 
 def _parse_patron(s: _Section) -> PatronRecord:
     pin = s.text("pin")
-    if "|" in pin or "|" in s.text("card"):
-        raise DatasetError(f"{s.where}: '|' cannot appear in a card number or PIN (SIP2 field separator)")
     return PatronRecord(
         card=s.text("card"), pin=pin, first_name=s.text("first_name"), last_name=s.text("last_name"),
         home_branch=s.text("home_branch"), blocks=s.text_list("blocks", PATRON_FLAGS),
@@ -308,8 +316,6 @@ def _parse_item(s: _Section) -> ItemRecord:
     if status not in ITEM_STATUSES:
         raise DatasetError(f"{s.where}.status: unknown status {status!r} (known: {', '.join(ITEM_STATUSES)})")
     barcode = s.text("barcode")
-    if "|" in barcode:
-        raise DatasetError(f"{s.where}.barcode: '|' cannot appear in a barcode (SIP2 field separator)")
     loan = None
     if s.data.get("loan") is not None:
         ls = s.section("loan")
@@ -325,7 +331,7 @@ def _parse_item(s: _Section) -> ItemRecord:
     return ItemRecord(
         barcode=barcode, title=s.text("title"), author=s.text("author", default="-"),
         home_branch=s.text("home_branch"), media_type=s.text("media_type"),
-        call_number=s.data.get("call_number", "") or "", collection=s.data.get("collection", "") or "",
+        call_number=s.optional_text("call_number") or "", collection=s.optional_text("collection") or "",
         status=status, security_marker=s.text("security_marker", default="02"), loan=loan, holds=holds,
         in_transit_to=s.optional_text("in_transit_to"),
     )

@@ -114,7 +114,8 @@ class SimulatedSIGB:
         if self._running:
             return self
         self._running = True
-        self._listen()
+        if not self.faults.down:
+            self._listen()
         return self
 
     def stop(self) -> None:
@@ -249,6 +250,8 @@ class _Session:
         except (OSError, ssl.SSLError) as exc:
             if not self._closed:
                 log.debug("connection from %s ended: %s", self.peer, exc)
+        except Exception:  # a bug must cost one connection, never the server
+            log.exception("simulated SIGB: unexpected error on the connection from %s; closing it", self.peer)
         finally:
             self.close()
             self.server._forget(self)

@@ -147,7 +147,8 @@ def test_json_dataset_file_round_trip(tmp_path: Path):
     (lambda d: d["items"][0].update(loan={"patron": "P1", "days_ago": 1},
                                     holds=[{"patron": "P2", "pickup": "NORD", "waiting": True}]),
      r"items\[0\]\.holds\[0\]\.waiting: only the first hold"),
-    (lambda d: d["patrons"][0].update(card="P|1"), r"patrons\[0\]: '\|' cannot appear"),
+    (lambda d: d["patrons"][0].update(card="P|1"), r"patrons\[0\]\.card: '\|' cannot appear in a SIP2 field"),
+    (lambda d: d["items"][2].update(title="Deux\nlignes"), r"items\[2\]\.title: '\\n' cannot appear"),
     (lambda d: d.update(scenarios={"x": "nothing"}), r"scenarios\.x: unknown patron, item or branch"),
     (lambda d: d.update(items={"I1": {}}), r"dataset\.items: expected a list"),
 ])

@@ -596,3 +596,44 @@ def test_stop_closes_everything(certificates):
     wire.close()
     assert sim.open_connections == 0
     assert not any(t.name.startswith(f"sigb-accept-{sim.address[1]}") for t in threading.enumerate())
+
+
+# -- robustness ---------------------------------------------------------------------------------------
+
+
+def test_mutated_and_random_frames_never_break_the_server(sim):
+    """3,000 mutated frames on one connection: the session keeps answering, and the transaction log
+    still explains the state (only well-formed requests are applied)."""
+    import random
+
+    rng = random.Random(20250312)
+    seeds = [frame(LOGIN, 0), frame("9900802.00", 1), frame(CHECKOUT, 2),
+             frame(f"09N{DATE}{DATE}APCANET|AORESEAU|AB{SC['item_on_loan']}|AC|", 3),
+             frame(f"63002{DATE}Y         AORESEAU|AA{SC['patron_ok']}|BP1|BQ99999|", 4),
+             frame(f"37{DATE}0100EURBV1e9|AORESEAU|AA{SC['patron_fines']}|", 5), b"97AZFEF5\r"]
+    with logged_in(sim) as wire:
+        for _ in range(3000):
+            data = bytearray(rng.choice(seeds))
+            for _ in range(rng.randint(1, 4)):
+                position = rng.randrange(len(data) or 1)
+                action = rng.random()
+                if action < 0.5 and data:
+                    data[position] = rng.randrange(256)
+                elif action < 0.75:
+                    del data[position:position + rng.randint(1, 8)]
+                else:
+                    data[position:position] = bytes(rng.randrange(256) for _ in range(rng.randint(1, 8)))
+            wire.send(bytes(data) + b"\r")
+        wire.send(frame(f"17{DATE}AORESEAU|AB{SC['item_lost']}|", 9))
+        deadline = time.monotonic() + 20
+        while time.monotonic() < deadline:
+            response = wire.receive(timeout=20)
+            if response.startswith(b"18") and SC["item_lost"].encode() in response and b"AY9AZ" in response:
+                break
+        else:
+            pytest.fail("no answer after the fuzz")
+    assert sim.open_connections <= 1
+    for barcode, item in sim.library.items.items():
+        last = [t for t in sim.transactions if t.item_id == barcode and t.kind in ("checkout", "checkin")]
+        if last:
+            assert item.checked_out_to == (last[-1].patron_id if last[-1].kind == "checkout" else None)
