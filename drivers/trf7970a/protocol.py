@@ -305,6 +305,8 @@ def masked_inventory(mask_bits: int, mask: int, afi: int | None = None, *, high_
 
 def check_iso(answer: bytes, action: str) -> bytes:
     """Data after the response flags; raises the typed error for an ISO error response."""
+    if not answer:
+        raise ProtocolError(f"{action}: empty answer")
     if answer[0] & RESPONSE_ERROR:
         code = answer[1] if len(answer) > 1 else 0x0F
         error_type, name = ISO_ERRORS.get(code, (ReaderError, "ISO 15693 error"))
