@@ -166,6 +166,8 @@ class SimulatedSIGB:
             listener, self._listener = self._listener, None
             thread, self._accept_thread = self._accept_thread, None
         if listener is not None:
+            with contextlib.suppress(OSError):
+                listener.shutdown(socket.SHUT_RDWR)  # wakes the blocked accept() at once on Linux
             listener.close()
         if thread is not None and thread is not threading.current_thread():
             thread.join(timeout=2)
