@@ -38,7 +38,15 @@ from decimal import Decimal
 from typing import Any, TypeVar
 
 from simulators.sigb import messages as msg
-from simulators.sigb.dataset import PATRON_FLAGS, BranchRecord, Dataset, ItemRecord, LoanRules, PatronRecord
+from simulators.sigb.dataset import (
+    PATRON_FLAGS,
+    BranchRecord,
+    Dataset,
+    ItemRecord,
+    LoanRules,
+    MediaRule,
+    PatronRecord,
+)
 
 DUE_TIME = time(23, 59)
 """Loans fall due at the end of the day, like Koha's default."""
@@ -290,7 +298,7 @@ class Library:
             return None
         return self._branch_aliases.get(ref.strip().casefold())
 
-    def media_rule(self, item: Item) -> Any:
+    def media_rule(self, item: Item) -> MediaRule:
         return self.rules.media[item.media_type]
 
     def sip_media_type(self, item: Item) -> str:
