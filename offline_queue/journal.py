@@ -162,10 +162,11 @@ class EventJournal:
     def _code(self, field: str, value: object, *, optional: bool = False) -> str | None:
         if value is None and optional:
             return None
+        if isinstance(value, str):
+            self.guard.check_text(field, value)  # first: patron data is refused as such, whatever its shape
         if not isinstance(value, str) or not CODE.fullmatch(value):
             raise InvalidEvent(f"{field} must be a short code (letters, digits, . _ : / + -, at most 64, "
                                f"e.g. 'patron-blocked'), not free text; got {type(value).__name__}")
-        self.guard.check_text(field, value)
         return value
 
     def _text(self, field: str, value: object) -> str | None:

@@ -16,7 +16,7 @@ import re
 from .errors import PatronDataRefused
 
 CARD_LIKE = re.compile(r"\d(?: ?\d){7,}")
-EMAIL_LIKE = re.compile(r"[^\s@]+@[^\s@]+\.[^\s@]+")
+EMAIL_LIKE = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
 _WORD = re.compile(r"[0-9A-Za-z]+")
 _CAMEL = re.compile(r"[A-Z]?[a-z]+|[A-Z]+(?![a-z])|\d+")
 
