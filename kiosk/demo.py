@@ -22,6 +22,7 @@ from __future__ import annotations
 import contextlib
 import itertools
 import tempfile
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -68,7 +69,8 @@ class Demo:
     def __init__(self, workdir: Path | str | None = None, *, airtime: bool = False, sigb_latency: float = 0.0,
                  profile: str = "default", protocol: str = "feig", transport: str = "url",
                  config: dict[str, Any] | None = None, client_options: dict[str, Any] | None = None,
-                 sigb: Any = None, station_queue: bool = True, journal: bool = True) -> None:
+                 sigb: Any = None, station_queue: bool = True, journal: bool = True,
+                 clock: Callable[[], float] | None = None) -> None:
         from simulators.rf import RFField
         from simulators.sigb import SimulatedSIGB
 
@@ -91,6 +93,7 @@ class Demo:
         self.items: dict[str, DemoItem] = {}
         self._reader_cm = _open_simulated_reader(self.field, protocol, transport)
         self.reader = self._reader_cm.__enter__()
+        self.clock = clock
         self.client_options = {"reconnect_delay": 0.05, "reconnect_max_delay": 0.2, **(client_options or {})}
         self.station = self.build_station(queue=station_queue, journal=journal)
 
@@ -109,8 +112,9 @@ class Demo:
         cfg = self.config
         offline_queue = OfflineQueue(cfg.journal.queue, station_id=cfg.station.id) if queue else None
         events = EventJournal(cfg.journal.events, station_id=cfg.station.id) if journal else None
+        extra = {"clock": self.clock} if self.clock is not None else {}
         return Station(cfg, reader=self.reader, sigb_client_factory=self.client_factory(), queue=offline_queue,
-                       event_journal=events)
+                       event_journal=events, **extra)
 
     # -- the sample collection ------------------------------------------------------------------------
 
