@@ -108,8 +108,13 @@ class GateController:
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
         self._lock = threading.Lock()  # cycle vs acknowledge from the UI thread
+        self.set_listener(self.listener)
+
+    def set_listener(self, listener: GateListener) -> None:
+        """Who hears about alarms, titles, passages, counts and device health (before ``start``)."""
+        self.listener = listener
         for slot in self.slots:
-            slot.on_change = self.listener.reader_changed
+            slot.on_change = listener.reader_changed
 
     # -- lifecycle ----------------------------------------------------------------------------------------
 

@@ -76,6 +76,15 @@ class GateMonitorModel(GateListener):
         self.changed = Event()
         self._load_counts()
 
+    def attach(self, log_: AlarmLog, counts: PeopleCounts, acknowledge: Callable[[int], bool]) -> None:
+        """Connect to a gate's records after construction (the demo builds its gate later)."""
+        self._log, self._counts, self._acknowledge = log_, counts, acknowledge
+        with self._lock:
+            self._alarms = log_.recent(self.recent_limit)
+        self._load_counts()
+        for topic in ("status", "counts", "alarms"):
+            self.changed.emit(topic)
+
     # -- state for views ----------------------------------------------------------------------------------
 
     @property

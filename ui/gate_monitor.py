@@ -1,0 +1,223 @@
+"""The gate monitor window (staff): live status, counts, last alarms with titles, reader health, acknowledge.
+
+A view over ``gate.monitor.GateMonitorModel`` and nothing more: it holds no gate
+state, reads everything back from the model, and changes things only through
+``model.acknowledge``. The model's events arrive on the gate's poll thread; the
+window forwards them through a queued Qt signal so widgets are only touched on the
+GUI thread, and blocks the table's signals while refilling it. Closing the window
+disconnects it from the model (a gate PC runs for months: no leaked subscribers).
+"""
+
+from __future__ import annotations
+
+import sys
+import threading
+from typing import Any
+
+from PySide6.QtCore import QObject, Qt, Signal
+from PySide6.QtGui import QColor, QFont
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QApplication,
+    QGridLayout,
+    QGroupBox,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QPushButton,
+    QTableWidget,
+    QTableWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
+
+from gate.console import local_time
+from gate.monitor import GateMonitorModel
+
+COLUMNS = ("Heure", "Document", "Titre", "Sens", "Motif", "Lecteur", "Acquittée")
+DIRECTIONS = {"in": "entrée", "out": "sortie", None: "?"}
+READER_STATES = {"ok": "en service", "down": "hors service", "connecting": "connexion…"}
+UNACKNOWLEDGED = QColor(255, 225, 225)
+
+
+class _Bridge(QObject):
+    """Carries model topics from the poll thread to the GUI thread (queued connection)."""
+
+    changed = Signal(str)
+
+
+class GateMonitorWindow(QWidget):
+    def __init__(self, model: GateMonitorModel, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.model = model
+        self.setWindowTitle(f"Portique — {model.name}")
+        self._bridge = _Bridge(self)
+        self._bridge.changed.connect(self._refresh, Qt.ConnectionType.QueuedConnection)
+        self._forward = self._bridge.changed.emit
+        self._build()
+        model.changed.connect(self._forward)
+        for topic in ("status", "readers", "outputs", "counts", "alarms"):
+            self._refresh(topic)
+
+    # -- layout -------------------------------------------------------------------------------------------
+
+    def _build(self) -> None:
+        self.status_label = QLabel()
+        self.status_label.setFont(QFont(self.font().family(), 14, QFont.Weight.Bold))
+        self.entries_label, self.exits_label = QLabel(), QLabel()
+        self.alarms_label, self.pending_label = QLabel(), QLabel()
+        counts = QGroupBox("Aujourd'hui")
+        grid = QGridLayout(counts)
+        for column, label in enumerate(
+            (self.entries_label, self.exits_label, self.alarms_label, self.pending_label)
+        ):
+            grid.addWidget(label, 0, column)
+        self.readers_label, self.outputs_label = QLabel(), QLabel()
+        health = QGroupBox("Matériel")
+        health_layout = QVBoxLayout(health)
+        health_layout.addWidget(self.readers_label)
+        health_layout.addWidget(self.outputs_label)
+        self.table = QTableWidget(0, len(COLUMNS))
+        self.table.setHorizontalHeaderLabels(COLUMNS)
+        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.table.horizontalHeader().setSectionResizeMode(2, QHeaderView.ResizeMode.Stretch)
+        self.table.verticalHeader().setVisible(False)
+        self.acknowledge_button = QPushButton("Acquitter l'alarme")
+        self.acknowledge_button.clicked.connect(self._acknowledge)
+        buttons = QHBoxLayout()
+        buttons.addStretch(1)
+        buttons.addWidget(self.acknowledge_button)
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.status_label)
+        top = QHBoxLayout()
+        top.addWidget(counts, 2)
+        top.addWidget(health, 1)
+        layout.addLayout(top)
+        layout.addWidget(QLabel("Dernières alarmes"))
+        layout.addWidget(self.table, 1)
+        layout.addLayout(buttons)
+        self.resize(960, 560)
+
+    # -- model → widgets ----------------------------------------------------------------------------------
+
+    def _refresh(self, topic: str) -> None:
+        getattr(self, f"_show_{topic}", lambda: None)()
+
+    def _show_status(self) -> None:
+        self.status_label.setText(f"{self.model.name} — mode {self.model.mode.upper()} — {self.model.status}")
+
+    def _show_counts(self) -> None:
+        entries, exits, alarms = self.model.counts
+        self.entries_label.setText(f"Entrées : {entries}")
+        self.exits_label.setText(f"Sorties : {exits}")
+        self.alarms_label.setText(f"Alarmes : {alarms}")
+        self.pending_label.setText(f"Non acquittées : {self.model.unacknowledged}")
+
+    def _show_readers(self) -> None:
+        lines = [
+            f"{name} : {READER_STATES.get(state, state)}" + (f" ({error})" if error else "")
+            for name, (state, error) in sorted(self.model.readers.items())
+        ]
+        self.readers_label.setText("Lecteurs — " + ("; ".join(lines) or "aucun"))
+
+    def _show_outputs(self) -> None:
+        lines = [
+            f"{name} : {'en panne (' + error + ')' if error else 'ok'}"
+            for name, error in sorted(self.model.outputs.items())
+        ]
+        self.outputs_label.setText("Sorties d'alarme — " + ("; ".join(lines) or "ok"))
+
+    def _show_alarms(self) -> None:
+        alarms = self.model.alarms
+        self.table.blockSignals(True)
+        try:
+            self.table.setRowCount(len(alarms))
+            for row, alarm in enumerate(alarms):
+                values = (
+                    local_time(alarm.time),
+                    alarm.item_id or alarm.uid or "?",
+                    alarm.title or "…",
+                    DIRECTIONS.get(alarm.direction, alarm.direction),
+                    alarm.reason,
+                    alarm.reader or "",
+                    "oui" if alarm.acknowledged else "non",
+                )
+                for column, value in enumerate(values):
+                    item = QTableWidgetItem(str(value))
+                    item.setData(Qt.ItemDataRole.UserRole, alarm.id)
+                    if not alarm.acknowledged:
+                        item.setBackground(UNACKNOWLEDGED)
+                    self.table.setItem(row, column, item)
+        finally:
+            self.table.blockSignals(False)
+        self._show_counts()
+
+    # -- widgets → model ----------------------------------------------------------------------------------
+
+    def selected_alarm(self) -> int | None:
+        rows = self.table.selectionModel().selectedRows()
+        if rows:
+            return self.table.item(rows[0].row(), 0).data(Qt.ItemDataRole.UserRole)
+        pending = [a for a in self.model.alarms if not a.acknowledged]
+        return pending[0].id if pending else None
+
+    def _acknowledge(self) -> None:
+        row_id = self.selected_alarm()
+        if row_id is not None:
+            self.model.acknowledge(row_id)
+
+    def closeEvent(self, event: Any) -> None:
+        self.model.changed.disconnect(self._forward)
+        super().closeEvent(event)
+
+
+def run_monitor(config: Any) -> int:
+    """The gate service with its monitor window (``borne gate --config FILE``)."""
+    from gate.service import build_gate
+
+    app = QApplication.instance() or QApplication(sys.argv[:1])
+    gate = build_gate(config)
+    model = GateMonitorModel(
+        config.name,
+        config.mode,
+        gate.log,
+        gate.counts,
+        config.log.recent,
+        acknowledge=gate.controller.acknowledge,
+    )
+    gate.controller.set_listener(model)
+    window = GateMonitorWindow(model)
+    gate.controller.run_in_thread()
+    model.set_status("en service")
+    window.show()
+    try:
+        return app.exec()
+    finally:
+        gate.close()
+
+
+def run_demo_window(config: Any, options: Any) -> int:
+    """``borne gate --demo`` with a display: the monitor window over the simulated gate."""
+    from gate.console import ConsoleListener, FanOut
+    from gate.demo import run_demo
+
+    app = QApplication.instance() or QApplication(sys.argv[:1])
+    model = GateMonitorModel("démo", options.mode or "afi")
+    window = GateMonitorWindow(model)
+
+    def attach(world: Any) -> None:
+        model.name, model.mode = world.gate.controller.config.name, world.gate.controller.config.mode
+        model.attach(world.gate.log, world.gate.counts, world.gate.controller.acknowledge)
+        model.set_status("démo en cours")
+
+    def play() -> None:
+        run_demo(
+            config, options, sys.stdout, listener=FanOut(model, ConsoleListener(sys.stdout)), on_world=attach
+        )
+        model.set_status("démo terminée")
+
+    threading.Thread(target=play, name="gate-demo", daemon=True).start()
+    window.show()
+    return app.exec()
