@@ -15,43 +15,56 @@ raise ``Unsupported``; the pad has one antenna.
 
 from __future__ import annotations
 
-import threading
 import time
+from dataclasses import replace
 from typing import Any
 
-import iso28560
-from drivers.base import BlockData, ReaderInfo, SystemInfo, TagInfo, TagRead
-from drivers.errors import ProtocolError, ReaderError, ReaderTimeout, WriteFailed
-from drivers.serial_link import SerialLink
+from drivers.base import BlockData, ReaderInfo, SystemInfo, TagInfo
+from drivers.errors import NoTag, ProtocolError, ReaderError, ReaderTimeout, WriteFailed
+from drivers.reader_base import ItemReaderBase
 from drivers.threem import protocol as p
+from drivers.transport import SerialSettings, Transport, open_transport
 
 BLOCKS_PER_COMMAND = 8  # 3M software reads stickers 8 blocks at a time
+SERIAL_SETTINGS = SerialSettings(baudrate=p.BAUDRATE, bytesize=8, parity="N", stopbits=1)
 
 
 class Unsupported(ReaderError):
     """The reader's protocol has no command for this operation."""
 
 
-class ThreeMReader:
-    """A 3M 210/810 pad on a serial port or pyserial URL (19200 8N1)."""
+def open_reader(port: str, *, baudrate: int | None = None, reconnect: bool = True,
+                **options: Any) -> ThreeMReader:
+    """``drivers.open_reader("3m", port)``: a pad on a device path, pyserial URL or ``tcp://``."""
+    settings = replace(SERIAL_SETTINGS, baudrate=baudrate or p.BAUDRATE)
+    return ThreeMReader(open_transport(port, settings, reconnect=reconnect), **options)
 
-    def __init__(self, port: str | Any, *, baudrate: int | None = None, timeout: float = 0.5,
-                 retries: int = 1, blocks_per_command: int = BLOCKS_PER_COMMAND) -> None:
-        self._link = SerialLink(port, baudrate or p.BAUDRATE)
+
+class ThreeMReader(ItemReaderBase):
+    """A 3M 210/810 pad on a ``drivers.transport.Transport`` (19200 8N1)."""
+
+    def __init__(self, transport: Transport, *, timeout: float = 0.5, retries: int = 1,
+                 blocks_per_command: int = BLOCKS_PER_COMMAND) -> None:
+        super().__init__()
+        self.transport = transport
         self._parser = p.FrameReader()
-        self._lock = threading.RLock()
         self.timeout = timeout
         self.retries = retries
         self.blocks_per_command = blocks_per_command
 
+    @property
+    def name(self) -> str:
+        return getattr(self.transport, "description", "3M reader")
+
     # --- transport ---------------------------------------------------------------------------
 
     def _command(self, request: p.Frame, timeout: float | None = None) -> p.Reply:
-        with self._lock:
+        with self.lock:
             last: ReaderError | None = None
             for _ in range(1 + self.retries):
                 self._parser.clear()
-                self._link.send(request.encode())
+                self.transport.discard_input()
+                self.transport.write(request.encode())
                 try:
                     return self._await(request, timeout or self.timeout)
                 except (ReaderTimeout, ProtocolError) as exc:
@@ -62,13 +75,16 @@ class ThreeMReader:
     def _await(self, request: p.Frame, timeout: float) -> p.Reply:
         deadline = time.monotonic() + timeout
         while (remaining := deadline - time.monotonic()) > 0:
-            for event in self._parser.feed(self._link.receive(remaining)):
+            for event in self._parser.feed(self.transport.read(4096, remaining)):
                 if isinstance(event, p.BadFrame):
-                    raise ProtocolError(f"3M reader on {self._link.name}: corrupted reply ({event.reason})")
+                    raise ProtocolError(f"3M reader on {self.name}: corrupted reply ({event.reason})")
                 if event.command == request.command and event.start == request.start:
                     return p.Reply.from_frame(event)
-        raise ReaderTimeout(f"3M reader on {self._link.name} did not answer command "
+        raise ReaderTimeout(f"3M reader on {self.name} did not answer command "
                             f"0x{request.command:02X} within {timeout:.2f} s")
+
+    def _close_transport(self) -> None:
+        self.transport.close()
 
     # --- ItemReader ----------------------------------------------------------------------------
 
@@ -77,9 +93,10 @@ class ThreeMReader:
 
     def inventory(self, afi: int | None = None, antenna: int | None = None) -> list[TagInfo]:
         self._check_antenna(antenna)
-        uids = p.parse_inventory(self._command(p.inventory_request()))
-        if afi is not None:
-            uids = [uid for uid in uids if self._afi_or_none(uid) == afi]
+        with self.lock:
+            uids = p.parse_inventory(self._command(p.inventory_request()))
+            if afi is not None:
+                uids = [uid for uid in uids if self._afi_or_none(uid) == afi]
         return [TagInfo(uid, antenna=1) for uid in uids]
 
     def _afi_or_none(self, uid: bytes) -> int | None:
@@ -103,16 +120,19 @@ class ThreeMReader:
 
     def write_blocks(self, uid: bytes, first: int, data: bytes, verify: bool = True) -> None:
         step = self.blocks_per_command * 4
-        for offset in range(0, len(data), step):
-            chunk = data[offset:offset + step]
-            reply = self._command(p.write_blocks_request(uid, first + offset // 4, chunk))
-            p.parse_tag_reply(reply, uid, "write blocks")
-        if verify:
-            back = self.read_blocks(uid, first, len(data) // 4).data
-            if back != data:
-                bad = next(i for i in range(0, len(data), 4) if back[i:i + 4] != data[i:i + 4])
-                raise WriteFailed(f"read-back of tag {uid.hex().upper()} differs at block "
-                                  f"{first + bad // 4}: the tag moved or the write did not take")
+        with self.lock:
+            try:
+                for offset in range(0, len(data), step):
+                    chunk = data[offset:offset + step]
+                    reply = self._command(p.write_blocks_request(uid, first + offset // 4, chunk))
+                    p.parse_tag_reply(reply, uid, "write blocks")
+            except (NoTag, ReaderTimeout, WriteFailed) as exc:
+                if not verify:
+                    raise
+                self.check_written(uid, first, data, 4, cause=exc)
+                return
+            if verify:
+                self.check_written(uid, first, data, 4)
 
     def lock_blocks(self, uid: bytes, first: int, count: int) -> None:
         p.parse_tag_reply(self._command(p.lock_blocks_request(uid, first, count)), uid, "lock blocks")
@@ -125,9 +145,16 @@ class ThreeMReader:
         return p.parse_get_afi(self._command(p.get_afi_request(uid)), uid)
 
     def write_afi(self, uid: bytes, afi: int, verify: bool = True) -> None:
-        p.parse_tag_reply(self._command(p.write_afi_request(uid, afi)), uid, "write AFI")
-        if verify and (got := self.get_afi(uid)) != afi:
-            raise WriteFailed(f"tag {uid.hex().upper()} reads back AFI 0x{got:02X} after writing 0x{afi:02X}")
+        with self.lock:
+            try:
+                p.parse_tag_reply(self._command(p.write_afi_request(uid, afi)), uid, "write AFI")
+            except (NoTag, ReaderTimeout, WriteFailed) as exc:
+                if not verify:
+                    raise
+                self.check_register(uid, "AFI", afi, self._afi_or_none(uid), cause=exc)
+                return
+            if verify:
+                self.check_register(uid, "AFI", afi, self.get_afi(uid))
 
     def lock_afi(self, uid: bytes) -> None:
         p.parse_tag_reply(self._command(p.lock_afi_request(uid)), uid, "lock AFI")
@@ -145,12 +172,6 @@ class ThreeMReader:
     def eas_alarm(self) -> bool:
         return p.parse_check_eas(self._command(p.check_eas_request()))
 
-    def read_tag(self, uid: bytes) -> TagRead:
-        system = self.system_info(uid)
-        blocks = self.read_blocks(uid, 0, system.block_count or 28)
-        decoded = iso28560.decode(blocks.data, dsfid=system.dsfid)
-        return TagRead(uid, system, blocks.data, blocks.locked, decoded)
-
     def rf_reset(self) -> None:
         raise Unsupported("the 3M reader protocol has no published RF reset command; "
                           "unplug the pad to reset muted tags")
@@ -161,12 +182,3 @@ class ThreeMReader:
     def _check_antenna(self, antenna: int | None) -> None:
         if antenna not in (None, 1):
             raise Unsupported(f"the 3M pad has one antenna, not antenna {antenna}")
-
-    def close(self) -> None:
-        self._link.close()
-
-    def __enter__(self) -> ThreeMReader:
-        return self
-
-    def __exit__(self, *exc_info: object) -> None:
-        self.close()

@@ -14,43 +14,56 @@ the input is flushed; writes are idempotent. ``verify=True`` reads back.
 
 from __future__ import annotations
 
-import threading
 import time
+from dataclasses import replace
 from typing import Any
 
-import iso28560
-from drivers.base import BlockData, ReaderInfo, SystemInfo, TagInfo, TagRead
+from drivers.base import BlockData, ReaderInfo, SystemInfo, TagInfo
 from drivers.errors import Collision, NoTag, ProtocolError, ReaderError, ReaderTimeout, WriteFailed
-from drivers.serial_link import SerialLink
+from drivers.reader_base import ItemReaderBase
+from drivers.transport import SerialSettings, Transport, open_transport
 from drivers.trf7970a import protocol as p
 
 BLOCKS_PER_COMMAND = 8
 MAX_MASK_BITS = 64
+SERIAL_SETTINGS = SerialSettings(baudrate=p.BAUDRATE, bytesize=8, parity="N", stopbits=1)
 
 
-class TRF7970AReader:
-    """A TRF7970A EVM (or RFIDGeek-compatible reader) on a serial port or pyserial URL."""
+def open_reader(port: str, *, baudrate: int | None = None, reconnect: bool = True,
+                **options: Any) -> TRF7970AReader:
+    """``drivers.open_reader("trf7970a", port)``: an EVM on a device path, pyserial URL or ``tcp://``."""
+    settings = replace(SERIAL_SETTINGS, baudrate=baudrate or p.BAUDRATE)
+    return TRF7970AReader(open_transport(port, settings, reconnect=reconnect), **options)
 
-    def __init__(self, port: str | Any, *, baudrate: int | None = None, timeout: float = 0.5,
-                 retries: int = 1, settle: float = 0.03, high_rate: bool = True,
+
+class TRF7970AReader(ItemReaderBase):
+    """A TRF7970A EVM (or RFIDGeek-compatible reader) on a ``drivers.transport.Transport``."""
+
+    def __init__(self, transport: Transport, *, timeout: float = 0.5, retries: int = 1,
+                 settle: float = 0.03, high_rate: bool = True,
                  blocks_per_command: int = BLOCKS_PER_COMMAND) -> None:
-        self._link = SerialLink(port, baudrate or p.BAUDRATE)
+        super().__init__()
+        self.transport = transport
         self._reply = p.ReplyReader()
-        self._lock = threading.RLock()
         self.timeout, self.retries, self.settle = timeout, retries, settle
         self.high_rate = high_rate
         self.blocks_per_command = blocks_per_command
         self.initialise()
 
+    @property
+    def name(self) -> str:
+        return getattr(self.transport, "description", "TRF7970A")
+
     # --- transport ---------------------------------------------------------------------------
 
     def _exchange(self, command: int, line: bytes, timeout: float | None = None) -> str:
         """Send one EVM command line; the complete reply text (retried on timeout)."""
-        with self._lock:
+        with self.lock:
             last: ReaderError | None = None
             for _ in range(1 + self.retries):
                 self._reply.clear()
-                self._link.send(line)
+                self.transport.discard_input()
+                self.transport.write(line)
                 try:
                     return self._await(command, timeout or self.timeout)
                 except ReaderTimeout as exc:
@@ -61,16 +74,19 @@ class TRF7970AReader:
     def _await(self, command: int, timeout: float) -> str:
         deadline = time.monotonic() + timeout
         while (remaining := deadline - time.monotonic()) > 0:
-            self._reply.feed(self._link.receive(remaining))
+            self._reply.feed(self.transport.read(4096, remaining))
             if self._reply.complete(command):
                 if command != p.CMD_INVENTORY:
                     return self._reply.text
-                quiet = self._link.receive(self.settle)  # more tags may follow the CR LF
+                quiet = self.transport.read(4096, self.settle)  # more tags may follow the CR LF
                 if not quiet:
                     return self._reply.text
                 self._reply.feed(quiet)
-        raise ReaderTimeout(f"TRF7970A on {self._link.name} did not finish its reply to command "
+        raise ReaderTimeout(f"TRF7970A on {self.name} did not finish its reply to command "
                             f"0x{command:02X} within {timeout:.2f} s (got {self._reply.text!r})")
+
+    def _close_transport(self) -> None:
+        self.transport.close()
 
     def _iso(self, iso: bytes, action: str) -> bytes:
         """Request mode: the tag's answer (flags included) or NoTag / Collision / ProtocolError."""
@@ -113,7 +129,7 @@ class TRF7970AReader:
 
     def inventory(self, afi: int | None = None, antenna: int | None = None) -> list[TagInfo]:
         self._check_antenna(antenna)
-        text = self._exchange(p.CMD_INVENTORY, p.inventory(afi))
+        text = self._exchange(p.CMD_INVENTORY, p.inventory(afi, high_rate=self.high_rate))
         result = p.parse_inventory_reply(text)
         uids = dict.fromkeys(result.uids)
         if result.collisions:
@@ -126,7 +142,7 @@ class TRF7970AReader:
         while pending:
             bits, mask = pending.pop()
             try:
-                answer = self._iso(p.masked_inventory(bits, mask, afi), "inventory")
+                answer = self._iso(p.masked_inventory(bits, mask, afi, high_rate=self.high_rate), "inventory")
             except NoTag:
                 continue
             except Collision:
@@ -148,16 +164,19 @@ class TRF7970AReader:
     def write_blocks(self, uid: bytes, first: int, data: bytes, verify: bool = True) -> None:
         if not data or len(data) % 4:
             raise ValueError(f"write data must be whole 4-byte blocks, got {len(data)} bytes")
-        for offset in range(0, len(data), 4):
-            block = first + offset // 4
-            iso = self._request(p.ISO_WRITE_SINGLE, uid, bytes([block]) + data[offset:offset + 4])
-            self._iso_data(iso, f"write block {block}")
-        if verify:
-            back = self.read_blocks(uid, first, len(data) // 4).data
-            if back != data:
-                bad = next(i for i in range(0, len(data), 4) if back[i:i + 4] != data[i:i + 4])
-                raise WriteFailed(f"read-back of tag {uid.hex().upper()} differs at block "
-                                  f"{first + bad // 4}: the tag moved or the write did not take")
+        with self.lock:
+            try:
+                for offset in range(0, len(data), 4):
+                    block = first + offset // 4
+                    iso = self._request(p.ISO_WRITE_SINGLE, uid, bytes([block]) + data[offset:offset + 4])
+                    self._iso_data(iso, f"write block {block}")
+            except (NoTag, ReaderTimeout, WriteFailed) as exc:
+                if not verify:
+                    raise
+                self.check_written(uid, first, data, 4, cause=exc)
+                return
+            if verify:
+                self.check_written(uid, first, data, 4)
 
     def lock_blocks(self, uid: bytes, first: int, count: int) -> None:
         for block in range(first, first + count):
@@ -169,10 +188,22 @@ class TRF7970AReader:
         return p.parse_system_info(self._iso(iso, "system information"), uid)
 
     def write_afi(self, uid: bytes, afi: int, verify: bool = True) -> None:
-        self._iso_data(self._request(p.ISO_WRITE_AFI, uid, bytes([afi])), "write AFI")
-        if verify and (got := self.system_info(uid).afi) != afi:
-            raise WriteFailed(f"tag {uid.hex().upper()} reads back AFI "
-                              f"{'none' if got is None else f'0x{got:02X}'} after writing 0x{afi:02X}")
+        with self.lock:
+            try:
+                self._iso_data(self._request(p.ISO_WRITE_AFI, uid, bytes([afi])), "write AFI")
+            except (NoTag, ReaderTimeout, WriteFailed) as exc:
+                if not verify:
+                    raise
+                self.check_register(uid, "AFI", afi, self._afi_or_none(uid), cause=exc)
+                return
+            if verify:
+                self.check_register(uid, "AFI", afi, self.system_info(uid).afi)
+
+    def _afi_or_none(self, uid: bytes) -> int | None:
+        try:
+            return self.system_info(uid).afi
+        except (NoTag, ReaderTimeout):
+            return None
 
     def lock_afi(self, uid: bytes) -> None:
         self._iso_data(self._request(p.ISO_LOCK_AFI, uid), "lock AFI")
@@ -198,15 +229,9 @@ class TRF7970AReader:
             return True
         return not answer[0] & p.RESPONSE_ERROR
 
-    def read_tag(self, uid: bytes) -> TagRead:
-        system = self.system_info(uid)
-        blocks = self.read_blocks(uid, 0, system.block_count or 28)
-        decoded = iso28560.decode(blocks.data, dsfid=system.dsfid)
-        return TagRead(uid, system, blocks.data, blocks.locked, decoded)
-
     def rf_reset(self) -> None:
         """Field off then on: tags muted by a wrong password wake up, all tags leave quiet state."""
-        with self._lock:
+        with self.lock:
             self._set_rf(on=False)
             self._set_rf(on=True)
 
@@ -216,12 +241,3 @@ class TRF7970AReader:
     def _check_antenna(self, antenna: int | None) -> None:
         if antenna not in (None, 1):
             raise ReaderError(f"the TRF7970A EVM has one antenna, not antenna {antenna}")
-
-    def close(self) -> None:
-        self._link.close()
-
-    def __enter__(self) -> TRF7970AReader:
-        return self
-
-    def __exit__(self, *exc_info: object) -> None:
-        self.close()
