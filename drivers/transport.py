@@ -26,6 +26,7 @@ the right transport.
 from __future__ import annotations
 
 import logging
+import os
 import socket
 import threading
 import time
@@ -38,6 +39,13 @@ import serial
 from drivers.errors import ReaderGone, ReaderTimeout
 
 log = logging.getLogger(__name__)
+
+try:  # a vanished pty or tty raises termios.error, which is not an OSError
+    from termios import error as _termios_error
+
+    SERIAL_ERRORS: tuple[type[BaseException], ...] = (serial.SerialException, OSError, _termios_error)
+except ImportError:  # pragma: no cover - Windows
+    SERIAL_ERRORS = (serial.SerialException, OSError)
 
 FEIG_USB_IDS = (0x0AB1, 0x0002)
 DEFAULT_TCP_PORT = 10001
@@ -65,8 +73,14 @@ def register_url_scheme(scheme: str, factory: Callable[..., serial.SerialBase]) 
 
 
 def open_serial(url: str, **settings: Any) -> serial.SerialBase:
-    """Open a device path or URL; registered schemes first, then pyserial's own handlers."""
+    """Open a device path or URL; registered schemes first, then pyserial's own handlers.
+
+    A pseudo-terminal (``/dev/pts/N``, e.g. a simulator) has no physical line: Linux refuses
+    parity settings on it, so they are dropped there.
+    """
     scheme = url.split("://", 1)[0].lower() if "://" in url else None
+    if scheme is None and os.path.realpath(url).startswith("/dev/pts/"):
+        settings = {**settings, "parity": serial.PARITY_NONE}
     try:
         if scheme in URL_SCHEMES:
             return URL_SCHEMES[scheme](url, **settings)
@@ -75,46 +89,55 @@ def open_serial(url: str, **settings: Any) -> serial.SerialBase:
         known = ", ".join(sorted({"socket", "loop", "spy", "rfc2217", "tcp", "usb", *URL_SCHEMES}))
         raise ReaderGone(f"cannot open {url!r}: {exc} (known URL schemes: {known}; "
                          "or give a device path)") from exc
-    except (serial.SerialException, OSError) as exc:
+    except SERIAL_ERRORS as exc:
         raise ReaderGone(f"cannot open {url!r}: {exc}") from exc
 
 
 class SerialTransport:
-    """Any pyserial port object."""
+    """Any pyserial port object.
 
-    def __init__(self, port: serial.SerialBase, description: str | None = None) -> None:
+    The port keeps one short timeout (``poll``): changing pyserial's timeout reconfigures
+    the port, so reads loop on it until their own deadline instead.
+    """
+
+    def __init__(self, port: serial.SerialBase, description: str | None = None, poll: float = 0.02) -> None:
         self.port = port
         self.description = description or str(port.port)
-        self._timeout: float | None = None
+        if port.timeout != poll:
+            port.timeout = poll
 
     def write(self, data: bytes) -> None:
         try:
             self.port.write(data)
-        except (serial.SerialException, OSError) as exc:
+        except SERIAL_ERRORS as exc:
             raise ReaderGone(f"{self.description}: write failed: {exc}") from exc
 
     def read(self, max_bytes: int, timeout: float) -> bytes:
+        deadline = time.monotonic() + timeout
         try:
-            if timeout != self._timeout:  # pyserial reconfigures the port on every change
-                self.port.timeout = self._timeout = timeout
-            first = self.port.read(1)
-            if not first:
-                return b""
-            waiting = self.port.in_waiting
-            return first + (self.port.read(min(waiting, max_bytes - 1)) if waiting and max_bytes > 1 else b"")
-        except (serial.SerialException, OSError) as exc:
+            while True:
+                waiting = self.port.in_waiting
+                if waiting:
+                    return self.port.read(min(waiting, max_bytes))
+                if time.monotonic() >= deadline:
+                    return b""
+                first = self.port.read(1)
+                if first:
+                    waiting = self.port.in_waiting
+                    return first + (self.port.read(min(waiting, max_bytes - 1)) if waiting > 0 else b"")
+        except SERIAL_ERRORS as exc:
             raise ReaderGone(f"{self.description}: read failed: {exc}") from exc
 
     def discard_input(self) -> None:
         try:
             self.port.reset_input_buffer()
-        except (serial.SerialException, OSError) as exc:
+        except SERIAL_ERRORS as exc:
             raise ReaderGone(f"{self.description}: {exc}") from exc
 
     def close(self) -> None:
         try:
             self.port.close()
-        except (serial.SerialException, OSError):
+        except SERIAL_ERRORS:
             log.debug("closing %s failed", self.description, exc_info=True)
 
 
@@ -139,7 +162,7 @@ class TcpTransport:
         try:
             self.sock.settimeout(timeout)
             data = self.sock.recv(max_bytes)
-        except TimeoutError:
+        except (TimeoutError, BlockingIOError):
             return b""
         except OSError as exc:
             raise ReaderGone(f"{self.description}: connection lost: {exc}") from exc

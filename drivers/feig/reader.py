@@ -90,7 +90,9 @@ class FeigReader(ItemReaderBase):
                             f"{self.retries + 1} attempt(s) of {self.timeout:.2f} s")
 
     def _await(self, command: int) -> p.Response | None:
-        deadline = time.monotonic() + self.timeout
+        """The reply to ``command``; None on silence, or once a damaged reply is followed by a quiet gap."""
+        hard_deadline = deadline = time.monotonic() + self.timeout
+        damaged = False
         while (remaining := deadline - time.monotonic()) > 0:
             chunk = self.transport.read(512, remaining)
             if not chunk:
@@ -100,8 +102,9 @@ class FeigReader(ItemReaderBase):
                     return event
                 if isinstance(event, p.Discarded):
                     log.debug("discarded %s: %s", event.data.hex(" "), event.reason)
-                    if not self._parser.pending:  # a corrupted reply: resend soon instead of waiting
-                        deadline = min(deadline, time.monotonic() + self.quiet_gap)
+                    damaged = True
+            if damaged:  # the reply is broken: resend once the line is quiet, not after the full timeout
+                deadline = min(hard_deadline, time.monotonic() + self.quiet_gap)
         return None
 
     def command(self, request: p.Request, action: str, accept: tuple[int, ...] = ()) -> p.Response:
