@@ -24,11 +24,17 @@ from drivers.base import ItemReader
 from drivers.transport import register_url_scheme
 from simulators.readers.base import ReaderSimulator, SimulatorError
 from simulators.readers.endpoints import URL_SCHEME, open_simreader
-from simulators.readers.registry import SIMULATOR_MODULES, protocols, register_simulator, simulator_class
+from simulators.readers.registry import (
+    SIMULATOR_MODULES,
+    protocols,
+    register_device,
+    register_simulator,
+    simulator_class,
+)
 from simulators.rf import RFField
 
-__all__ = ["SIMULATOR_MODULES", "ReaderSimulator", "SimulatorError", "protocols", "register_simulator",
-           "simulated_reader", "simulator_class"]
+__all__ = ["SIMULATOR_MODULES", "ReaderSimulator", "SimulatorError", "protocols", "register_device",
+           "register_simulator", "simulated_reader", "simulator_class"]
 
 register_url_scheme(URL_SCHEME, open_simreader)
 if "simulators.readers.serial_handlers" not in serial.protocol_handler_packages:
