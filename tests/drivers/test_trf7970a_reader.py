@@ -1,0 +1,212 @@
+"""TRF7970A driver ↔ EVM simulator over real transports (pty, TCP, pyserial URL): every operation, faults."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+
+import iso28560
+from drivers import open_reader
+from drivers.errors import BlockLocked, NoTag, ProtocolError, ReaderGone, ReaderTimeout, WriteFailed
+from drivers.trf7970a import TRF7970AReader
+from drivers.trf7970a import protocol as p
+from simulators.readers.trf7970a import Trf7970aSimulator
+from simulators.rf import RFField
+from simulators.tags import SlixTag, TagFaults, make_uid
+
+UIDS = [make_uid(n) for n in (1, 2, 3)]
+BOOK = iso28560.encode(iso28560.TagData("29900012345", owner_institution="FR-751131015"))
+
+
+@pytest.fixture
+def field() -> RFField:
+    field = RFField()
+    for uid in UIDS:
+        field.place(SlixTag(uid, BOOK.memory))
+    return field
+
+
+@pytest.fixture(params=["pty", "tcp", "url"])
+def evm(request: pytest.FixtureRequest, field: RFField):
+    simulator = Trf7970aSimulator(field)
+    reader = open_reader("trf7970a", simulator.serve(request.param).port, timeout=0.3)
+    yield reader, simulator
+    reader.close()
+    simulator.close()
+
+
+def test_every_operation_over_each_transport(evm: tuple[TRF7970AReader, Trf7970aSimulator],
+                                             field: RFField) -> None:
+    reader, simulator = evm
+    assert simulator.rf_on and simulator.commands[:4] == [0xFF, 0x10, 0xF0, 0xF1]  # initialisation
+    assert reader.info().firmware == "Firmware Revision 03 from 11/Nov/2013"
+    assert sorted(t.uid for t in reader.inventory()) == sorted(UIDS)
+    uid = UIDS[0]
+    system = reader.system_info(uid)
+    assert (system.dsfid, system.afi, system.block_count, system.block_size) == (0x06, 0x07, 28, 4)
+    blocks = reader.read_blocks(uid, 0, 10)
+    assert blocks.data == BOOK.memory.ljust(112, b"\0")[:40] and blocks.locked == (False,) * 10
+    reader.write_blocks(uid, 20, b"ABCDEFGH")
+    assert field.get(uid).memory[80:88] == b"ABCDEFGH"
+    reader.write_afi(uid, iso28560.AFI_ON_LOAN)
+    assert field.get(uid).afi == 0xC2
+    assert [t.uid for t in reader.inventory(afi=0xC2)] == [uid]
+    reader.write_dsfid(uid, 0x3E)
+    assert reader.system_info(uid).dsfid == 0x3E
+    for tag_uid in UIDS:
+        reader.eas_reset(tag_uid)
+    assert reader.eas_alarm() is False
+    reader.eas_set(uid)
+    assert reader.eas_alarm() is True
+    reader.eas_set(UIDS[1])
+    assert reader.eas_alarm() is True  # two armed tags answer the same sequence: still an alarm
+    assert reader.read_tag(uid).decoded.primary_item_identifier == "29900012345"
+    reader.lock_blocks(uid, 27, 1)
+    assert reader.read_blocks(uid, 27, 1).locked == (True,)
+    with pytest.raises(BlockLocked) as locked:
+        reader.write_blocks(uid, 27, b"XXXX", verify=False)
+    assert locked.value.detail == 0x12
+    reader.lock_afi(uid)
+    with pytest.raises(BlockLocked):
+        reader.write_afi(uid, 0x07, verify=False)
+    reader.rf_reset()
+    assert simulator.rf_on
+
+
+def test_published_command_lines_reach_the_simulator(field: RFField) -> None:
+    simulator = Trf7970aSimulator(field)
+    assert simulator.receive(b"0108000304FF0000") == b"TRF7970A EVM \r\n\r\n"
+    assert simulator.receive(b"010C00030410002101000000") == b"Register write request.\r\n\r\n"
+    # The RFIDGeek inventory (flags 04, low data rate) after selecting low data rate (ISO control 00):
+    text = simulator.receive(b"010B000304140401000000").decode()
+    assert text.startswith("ISO 15693 Inventory request.\r\n") and text.endswith("\r\n")
+    assert sorted(p.parse_inventory_reply(text).uids) == sorted(UIDS)
+    # The RFIDGeek write of block 3 on tag E0040150 12345678 (not in the field): no answer.
+    assert simulator.receive(b"011700030418202178563412500104E003112233440000") == \
+        b"Request mode.\r\n[]\r\n"
+
+
+def test_data_rate_mismatch_gets_no_answer(field: RFField) -> None:
+    simulator = Trf7970aSimulator(field)
+    simulator.receive(p.register_write((0, 0x21), (1, p.ISO_15693_HIGH_RATE)))
+    low = p.request(p.iso_request(p.ISO_SYSTEM_INFO, UIDS[0], high_rate=False))
+    assert simulator.receive(low) == b"Request mode.\r\n[]\r\n"
+
+
+def test_low_data_rate_driver(field: RFField) -> None:
+    simulator = Trf7970aSimulator(field)
+    with open_reader("trf7970a", simulator.serve("url").port, high_rate=False) as reader:
+        assert simulator.registers[p.REG_ISO_CONTROL] == p.ISO_15693_LOW_RATE
+        assert len(reader.inventory()) == 3
+        assert reader.system_info(UIDS[2]).afi == 0x07
+    simulator.close()
+
+
+def test_legacy_firmware_collisions_are_resolved_by_the_driver() -> None:
+    field = RFField()
+    # Same low nibble in the first air byte: all three land in slot 1 of a 16-slot round.
+    uids = [bytes.fromhex(f"E00401200000{n:02X}01") for n in (0x10, 0x20, 0x30)]
+    for uid in uids:
+        field.place(SlixTag(uid))
+    simulator = Trf7970aSimulator(field, firmware="legacy")
+    with open_reader("trf7970a", simulator.serve("url").port) as reader:
+        assert sorted(t.uid for t in reader.inventory()) == sorted(uids)
+    assert p.CMD_REQUEST in simulator.commands  # masked one-slot inventories in request mode
+    simulator.close()
+
+
+# --- faults -------------------------------------------------------------------------------------
+
+@pytest.fixture
+def url_evm(field: RFField):
+    simulator = Trf7970aSimulator(field)
+    reader = open_reader("trf7970a", simulator.serve("url").port, timeout=0.2)
+    yield reader, simulator
+    reader.close()
+    simulator.close()
+
+
+def test_no_tag(url_evm, field: RFField) -> None:
+    reader, _ = url_evm
+    field.clear()
+    assert reader.inventory() == []
+    with pytest.raises(NoTag, match=r"\[\]"):
+        reader.system_info(UIDS[0])
+    assert reader.eas_alarm() is False
+
+
+def test_write_failures(url_evm, field: RFField) -> None:
+    reader, _ = url_evm
+    field.get(UIDS[0]).faults = TagFaults(fail_writes=1)
+    with pytest.raises(WriteFailed) as failed:
+        reader.write_blocks(UIDS[0], 10, b"ABCD", verify=False)
+    assert failed.value.detail == 0x13
+    field.get(UIDS[0]).faults = TagFaults(weak_writes=1)
+    with pytest.raises(WriteFailed, match="not verified"):
+        reader.write_blocks(UIDS[0], 10, b"WXYZ")
+    field.get(UIDS[0]).faults = TagFaults(tear_writes=1)
+    with pytest.raises(WriteFailed):
+        reader.write_blocks(UIDS[0], 11, b"LMNO")
+
+
+def test_garbled_reply_is_retried_then_reported(url_evm) -> None:
+    reader, simulator = url_evm
+    simulator.garble_replies = 1
+    assert reader.system_info(UIDS[0]).afi == 0x07
+    simulator.garble_replies = 2
+    with pytest.raises(ProtocolError, match="not hex"):
+        reader.system_info(UIDS[0])
+
+
+def test_silent_reader_times_out_then_recovers(url_evm) -> None:
+    reader, simulator = url_evm
+    simulator.silent = True
+    with pytest.raises(ReaderTimeout, match="command 0x18"):
+        reader.system_info(UIDS[0])
+    simulator.silent = False
+    assert reader.system_info(UIDS[0]).afi == 0x07
+
+
+def test_not_an_evm_is_refused(field: RFField) -> None:
+    simulator = Trf7970aSimulator(field)
+    simulator.silent = True
+    with pytest.raises(ReaderTimeout):
+        open_reader("trf7970a", simulator.serve("url").port, timeout=0.1, retries=0)
+    simulator.close()
+
+
+def test_unplug_and_replug(field: RFField) -> None:
+    simulator = Trf7970aSimulator(field)
+    reader = open_reader("trf7970a", simulator.serve("tcp").port, timeout=0.2)
+    try:
+        assert len(reader.inventory()) == 3
+        simulator.unplug()
+        with pytest.raises((ReaderGone, ReaderTimeout)):
+            reader.inventory()
+        simulator.replug()
+        deadline = time.monotonic() + 5
+        while True:
+            try:
+                assert len(reader.inventory()) == 3
+                break
+            except (ReaderGone, ReaderTimeout):
+                if time.monotonic() > deadline:
+                    raise
+                time.sleep(0.05)
+    finally:
+        reader.close()
+        simulator.close()
+
+
+@pytest.mark.parametrize("transport", ["url", "pty", "tcp"])
+def test_registered_with_the_simulation_harness(field: RFField, transport: str) -> None:
+    from simulators.readers import simulated_reader, simulator_class
+
+    assert simulator_class("trf7970a") is Trf7970aSimulator
+    with simulated_reader(field, protocol="trf7970a", transport=transport,
+                          driver_options={"timeout": 0.2}) as reader:
+        assert isinstance(reader, TRF7970AReader)
+        assert sorted(t.uid for t in reader.inventory()) == sorted(UIDS)
+        reader.simulator.drop_responses = 1
+        assert reader.system_info(UIDS[1]).afi == 0x07  # the lost reply is retried
