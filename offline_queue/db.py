@@ -236,6 +236,16 @@ def rows(db: Database, sql: str, params: Any = None) -> list[dict[str, Any]]:
     return list(db.query(sql, params))
 
 
+def insert(db: Database, table: str, row: dict[str, Any]) -> int:
+    """Insert one row with an explicit column list (ours, never user input); return its rowid.
+
+    Cheaper than ``Table.insert`` (no schema introspection per call), which matters on hot paths.
+    """
+    columns = ", ".join(row)
+    values = ", ".join(f":{column}" for column in row)
+    return int(db.execute(f"INSERT INTO {table} ({columns}) VALUES ({values})", row).lastrowid or 0)
+
+
 # Distinct application ids so one kind of file is never mistaken for the other ("BQ" / "BJ" in ASCII + 0x4F).
 QUEUE_APPLICATION_ID = 0x4251_4F01
 JOURNAL_APPLICATION_ID = 0x424A_4F01

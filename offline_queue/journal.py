@@ -188,7 +188,7 @@ class EventJournal:
     def _insert(self, table: str, row: dict[str, Any]) -> int:
         row = {"station_id": self.station_id, **row}
         with self.atomic() as db:
-            return int(db[table].insert(row).last_pk)  # type: ignore[arg-type, union-attr]
+            return dbmod.insert(db, table, row)
 
     def _update(self, table: str, row_id: int, changes: dict[str, Any]) -> None:
         assignments = ", ".join(f"{column} = :{column}" for column in changes)

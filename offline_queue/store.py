@@ -121,7 +121,7 @@ class OfflineQueue:
         """
         row = self._new_row(kind, item_id, patron_id, when, due_date, return_date, tag_secured, station_id)
         with self.atomic() as db:
-            return int(db["transactions"].insert(row).last_pk)  # type: ignore[arg-type, union-attr]
+            return dbmod.insert(db, "transactions", row)
 
     def _new_row(self, kind: TxnKind | str, item_id: str, patron_id: str | None, when: datetime | None,
                  due_date: datetime | None, return_date: datetime | None, tag_secured: bool | None,

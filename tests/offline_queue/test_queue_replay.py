@@ -2,15 +2,20 @@
 
 from __future__ import annotations
 
+import tempfile
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from unittest.mock import patch
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from oq_helpers import FileSIGB, Scripted, expected_state, fill_valid_history
 
 from offline_queue import (
     EventJournal,
     OfflineQueue,
+    QueuedTransaction,
     ReconcileResult,
     Replayer,
     ReplayInProgress,
@@ -18,7 +23,7 @@ from offline_queue import (
     StopReason,
     TxnState,
 )
-from offline_queue.replay import replay_lock
+from offline_queue.replay import _Run, replay_lock
 
 T0 = datetime(2025, 3, 1, 9, 0, tzinfo=UTC)
 
@@ -198,3 +203,55 @@ def test_replay_outcomes_are_journaled_anonymously(queue: OfflineQueue, tmp_path
 def test_replayer_rejects_nonsense_options(queue: OfflineQueue) -> None:
     with pytest.raises(ValueError, match="batch_size"):
         Replayer(queue, Scripted().send, Scripted().reconcile, batch_size=0)
+
+
+class _Crash(BaseException):
+    """Stands for SIGKILL: nothing after it runs (the replayer's error handler is disabled below)."""
+
+
+@given(st.data())
+@settings(max_examples=60)
+def test_random_faults_and_crashes_never_duplicate_lose_or_reorder(data: st.DataObject) -> None:
+    faults = ["ok", "ok", "ok", "lost-after", "lost-before", "down", "crash-after", "crash-before"]
+    with tempfile.TemporaryDirectory() as tmp, OfflineQueue(Path(tmp) / "q.db", station_id="K1") as queue:
+        total = data.draw(st.integers(1, 30), label="transactions")
+        fill_valid_history(queue, total, items=data.draw(st.integers(1, 5), label="items"),
+                           seed=data.draw(st.integers(0, 99), label="seed"))
+        loans: dict[str, str | None] = {}
+        applied: list[int] = []
+        calls = 0
+
+        def apply(txn: QueuedTransaction) -> None:
+            loans[txn.item_id] = txn.patron_id if txn.kind == "checkout" else None
+            applied.append(txn.id)
+
+        def sender(txn: QueuedTransaction) -> SendResult:
+            nonlocal calls
+            calls += 1
+            fault = data.draw(st.sampled_from(faults), label="fault") if calls < 60 else "ok"
+            if fault in ("ok", "lost-after", "crash-after"):
+                apply(txn)
+            if fault.startswith("crash"):
+                raise _Crash
+            return {"ok": SendResult.accepted(), "down": SendResult.unreachable()}.get(
+                fault, SendResult.outcome_unknown())
+
+        def reconcile(txn: QueuedTransaction) -> ReconcileResult:
+            if calls < 60 and data.draw(st.booleans(), label="sigb down during reconcile"):
+                return ReconcileResult.unreachable()
+            holder = loans.get(txn.item_id)
+            done = holder == txn.patron_id if txn.kind == "checkout" else holder is None
+            return (ReconcileResult.applied if done else ReconcileResult.not_applied)()
+
+        for _ in range(200):
+            batch = data.draw(st.integers(1, 8), label="batch")
+            replayer = Replayer(queue, sender, reconcile, batch_size=batch)
+            with patch.object(_Run, "_flush_after_error", lambda self, exc: None):
+                try:
+                    report = replayer.run()
+                except _Crash:
+                    continue
+            if report.drained:
+                break
+        assert applied == list(range(1, total + 1))
+        assert all(t.state is TxnState.ACCEPTED and t.patron_id is None for t in queue.transactions())
