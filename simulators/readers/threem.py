@@ -72,7 +72,7 @@ class ThreeMSimulator(ReaderSimulator):
             return handler(self, frame.body)
         except _Error as error:
             return p.Reply(frame.command, error.code, b"")
-        except IndexError:  # request too short for its command: the reader would not answer
+        except (IndexError, ValueError):  # malformed parameters: the reader would not answer
             return None
 
     # --- ISO 15693 helpers ------------------------------------------------------------------

@@ -5,12 +5,15 @@ from __future__ import annotations
 import time
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import iso28560
 from drivers import open_reader
 from drivers.errors import BlockLocked, NoTag, ProtocolError, ReaderGone, ReaderTimeout, WriteFailed
 from drivers.threem import ThreeMReader, Unsupported
-from simulators.readers.threem import ThreeMSimulator
+from drivers.threem import protocol as p
+from simulators.readers.threem import COMMANDS, ThreeMSimulator
 from simulators.rf import RFField
 from simulators.tags import SlixTag, TagFaults, make_uid
 
@@ -190,3 +193,16 @@ def test_registered_with_the_simulation_harness(field: RFField, transport: str) 
         reader.simulator.silent = True
         with pytest.raises(ReaderTimeout):
             reader.get_afi(UIDS[0])
+
+
+@settings(max_examples=150)
+@given(st.lists(st.binary(max_size=40), max_size=8), st.data())
+def test_simulator_survives_any_host_bytes(chunks: list[bytes], data: st.DataObject) -> None:
+    field = RFField()
+    field.place(SlixTag(UIDS[0], BOOK.memory))
+    simulator = ThreeMSimulator(field)
+    command = data.draw(st.sampled_from(sorted(COMMANDS)))
+    body = data.draw(st.binary(max_size=20))
+    for chunk in [*chunks, p.Frame(command, UIDS[0] + body).encode()]:
+        for event in p.FrameReader().feed(simulator.receive(chunk)):
+            assert isinstance(event, p.Frame)  # whatever it answers is a well-formed frame

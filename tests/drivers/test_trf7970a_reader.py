@@ -5,10 +5,20 @@ from __future__ import annotations
 import time
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import iso28560
 from drivers import open_reader
-from drivers.errors import BlockLocked, NoTag, ProtocolError, ReaderGone, ReaderTimeout, WriteFailed
+from drivers.errors import (
+    BlockLocked,
+    NoTag,
+    ProtocolError,
+    ReaderError,
+    ReaderGone,
+    ReaderTimeout,
+    WriteFailed,
+)
 from drivers.trf7970a import TRF7970AReader
 from drivers.trf7970a import protocol as p
 from simulators.readers.trf7970a import Trf7970aSimulator
@@ -210,3 +220,19 @@ def test_registered_with_the_simulation_harness(field: RFField, transport: str) 
         assert sorted(t.uid for t in reader.inventory()) == sorted(UIDS)
         reader.simulator.drop_responses = 1
         assert reader.system_info(UIDS[1]).afi == 0x07  # the lost reply is retried
+
+
+@settings(max_examples=150)
+@given(st.lists(st.binary(max_size=40), max_size=8), st.integers(0, 0xFF), st.binary(max_size=20))
+def test_simulator_survives_any_host_bytes(chunks: list[bytes], command: int, params: bytes) -> None:
+    field = RFField()
+    field.place(SlixTag(UIDS[0], BOOK.memory))
+    simulator = Trf7970aSimulator(field)
+    simulator.receive(p.register_write((0, 0x21), (1, 0x02)))
+    for chunk in [*chunks, p.encode(command, params), p.request(bytes([0x22, 0x2B]) + params)]:
+        reply = simulator.receive(chunk).decode("latin-1")
+        for parse in (p.parse_request_reply, p.parse_inventory_reply):
+            try:
+                parse(reply)
+            except ReaderError:
+                pass
