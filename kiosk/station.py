@@ -243,6 +243,8 @@ class Station:
                     self._arrive(tag)
                 if self._desk is not None:
                     self._desk.flush_sets()
+                if changes.arrived and self.svc.offline:
+                    self._refresh_queue()  # offline transactions were queued: the banner and staff see them
         self._tick()
 
     def _reader_failed(self, exc: ReaderError) -> None:
@@ -309,6 +311,8 @@ class Station:
         if not (isinstance(session, PatronSession) and session.state is SessionState.IDENTIFYING):
             session = PatronSession(mask_card(card.strip()), self.status.language)
             self._set_session(session)
+        else:
+            session.update(card_masked=mask_card(card.strip()))
         self.status.update(mode=Mode.IDENTIFYING)
         patron = session_wf.identify(self.svc, session, card, pin)
         self._last_activity = self.clock()
@@ -417,6 +421,22 @@ class Station:
     def identify(self, card: str, pin: str | None = None) -> Future[bool]:
         """Patron identification; the session model shows the result (``error`` when refused)."""
         return self.submit(self._identify, card, pin)
+
+    def begin_identification(self) -> Future[None]:
+        """The patron chose to identify (card keypad on screen): hold the pad and start the inactivity timer.
+
+        An empty :class:`PatronSession` in the identifying state stands for the patron at the keypad, so
+        items put on the pad meanwhile wait instead of starting a return, and an abandoned keypad times out
+        like any session.
+        """
+
+        def begin() -> None:
+            if self.session is None and self.status.mode is Mode.IDLE:
+                self._last_activity = self.clock()
+                self._set_session(PatronSession("", self.status.language))
+                self.status.update(mode=Mode.IDENTIFYING)
+
+        return self.submit(begin)
 
     def finish(self) -> Future[None]:
         """End the current session now (Finish button, cancel identification)."""
@@ -535,6 +555,14 @@ class Station:
     def rejected_replays(self) -> list[Any]:
         """Offline transactions the SIGB rejected, for the staff report (item, reason, tag mismatch)."""
         return [] if self.queue is None else self.queue.staff_report()
+
+    def mark_rejections_reported(self, txn_ids: list[int]) -> int:
+        """Staff have read these rejected replays: the queue erases their patron data."""
+        if self.queue is None or not txn_ids:
+            return 0
+        count = int(self.queue.mark_reported(txn_ids))
+        self._refresh_queue()
+        return count
 
     def reader_info(self) -> Future[Any]:
         return self.submit(self.reader.info)
