@@ -53,9 +53,18 @@ def demo_config_table(sigb_address: tuple[str, int], workdir: Path, dataset: Any
     return {
         "station": {"id": "demo-kiosk", "library_name": central.name},
         "network": {"branch_isil": central.isil, "isils": [b.isil for b in dataset.branches]},
-        "sigb": {"host": sigb_address[0], "port": sigb_address[1], "username": "borne", "password": "borne",
-                 "location": central.code, "institution_id": dataset.institution_id, "timeout": 2.0,
-                 "retries": 1, "keepalive_interval": 600.0, "retry_online_seconds": 0.5},
+        "sigb": {
+            "host": sigb_address[0],
+            "port": sigb_address[1],
+            "username": "borne",
+            "password": "borne",
+            "location": central.code,
+            "institution_id": dataset.institution_id,
+            "timeout": 2.0,
+            "retries": 1,
+            "keepalive_interval": 600.0,
+            "retry_online_seconds": 0.5,
+        },
         "reader": {"driver": "simulated", "poll_interval": 0.05},
         "sets": {"wait_seconds": 2.0, "incomplete": "refuse"},
         "offline": {"max_items_per_patron": 5, "card_number_pattern": "2066[0-9]{10}"},
@@ -66,11 +75,22 @@ def demo_config_table(sigb_address: tuple[str, int], workdir: Path, dataset: Any
 class Demo:
     """Simulated SIGB + RF field + reader + :class:`Station`, wired like a real kiosk."""
 
-    def __init__(self, workdir: Path | str | None = None, *, airtime: bool = False, sigb_latency: float = 0.0,
-                 profile: str = "default", protocol: str = "feig", transport: str = "url",
-                 config: dict[str, Any] | None = None, client_options: dict[str, Any] | None = None,
-                 sigb: Any = None, station_queue: bool = True, journal: bool = True,
-                 clock: Callable[[], float] | None = None) -> None:
+    def __init__(
+        self,
+        workdir: Path | str | None = None,
+        *,
+        airtime: bool = False,
+        sigb_latency: float = 0.0,
+        profile: str = "default",
+        protocol: str = "feig",
+        transport: str = "url",
+        config: dict[str, Any] | None = None,
+        client_options: dict[str, Any] | None = None,
+        sigb: Any = None,
+        station_queue: bool = True,
+        journal: bool = True,
+        clock: Callable[[], float] | None = None,
+    ) -> None:
         from simulators.rf import RFField
         from simulators.sigb import SimulatedSIGB
 
@@ -113,8 +133,14 @@ class Demo:
         offline_queue = OfflineQueue(cfg.journal.queue, station_id=cfg.station.id) if queue else None
         events = EventJournal(cfg.journal.events, station_id=cfg.station.id) if journal else None
         extra = {"clock": self.clock} if self.clock is not None else {}
-        return Station(cfg, reader=self.reader, sigb_client_factory=self.client_factory(), queue=offline_queue,
-                       event_journal=events, **extra)
+        return Station(
+            cfg,
+            reader=self.reader,
+            sigb_client_factory=self.client_factory(),
+            queue=offline_queue,
+            event_journal=events,
+            **extra,
+        )
 
     # -- the sample collection ------------------------------------------------------------------------
 
@@ -125,9 +151,16 @@ class Demo:
     def pin(self, card: str) -> str:
         return self.sigb.library.patrons[card].pin
 
-    def item(self, key: str, *, parts: int = 1, foreign: bool = False, usage: int | None = None,
-             variant: str = "slix") -> DemoItem:
-        """Tag a sample item (scenario name or barcode); the tags match its SIGB state (secured unless on loan)."""
+    def item(
+        self,
+        key: str,
+        *,
+        parts: int = 1,
+        foreign: bool = False,
+        usage: int | None = None,
+        variant: str = "slix",
+    ) -> DemoItem:
+        """Tag a sample item (scenario or barcode); tags match its SIGB state (secured unless on loan)."""
         barcode = str(self.dataset.scenarios.get(key, key))
         if barcode in self.items:
             return self.items[barcode]
@@ -135,9 +168,20 @@ class Demo:
         home = self.sigb.library.branches[record.home_branch]
         owner = "DE-1" if foreign else home.isil
         on_loan = record.checked_out_to is not None
-        tags = tuple(self._tag(TagData(barcode, owner_institution=owner, parts_in_item=parts, part_number=n,
-                                       type_of_usage=usage if usage is not None else TypeOfUsage.CIRCULATING),
-                               on_loan, variant) for n in range(1, parts + 1))
+        tags = tuple(
+            self._tag(
+                TagData(
+                    barcode,
+                    owner_institution=owner,
+                    parts_in_item=parts,
+                    part_number=n,
+                    type_of_usage=usage if usage is not None else TypeOfUsage.CIRCULATING,
+                ),
+                on_loan,
+                variant,
+            )
+            for n in range(1, parts + 1)
+        )
         item = self.items[barcode] = DemoItem(barcode, record.title, tags, owner)
         return item
 
@@ -146,8 +190,14 @@ class Demo:
 
         image = encode(data, memory=variant)
         afi = self.config.security.afi_on_loan if on_loan else self.config.security.afi_secured
-        return SlixTag(make_uid(next(self._serials), variant), image.memory, afi=afi, dsfid=image.dsfid,
-                       variant=variant, eas=not on_loan)
+        return SlixTag(
+            make_uid(next(self._serials), variant),
+            image.memory,
+            afi=afi,
+            dsfid=image.dsfid,
+            variant=variant,
+            eas=not on_loan,
+        )
 
     def blank_tag(self) -> Any:
         from simulators.tags import SlixTag, make_uid
@@ -158,7 +208,9 @@ class Demo:
         from simulators.tags import SlixTag, make_uid
 
         image = encode(TagData(card, type_of_usage=TypeOfUsage.PATRON_CARD_ADULT))
-        return SlixTag(make_uid(next(self._serials)), image.memory, afi=AFI_ON_LOAN, dsfid=image.dsfid, eas=False)
+        return SlixTag(
+            make_uid(next(self._serials)), image.memory, afi=AFI_ON_LOAN, dsfid=image.dsfid, eas=False
+        )
 
     # -- the pad --------------------------------------------------------------------------------------
 

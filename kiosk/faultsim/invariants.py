@@ -42,8 +42,8 @@ class Shown:
 @dataclass
 class Verdict:
     violations: list[str] = field(default_factory=list)
-    unsafe: int = 0          # tags on loan while the SIGB does not have the item charged (alerted or not)
-    mismatches: int = 0      # items whose tags disagree with the SIGB (all alerted, or violations)
+    unsafe: int = 0  # tags on loan while the SIGB does not have the item charged (alerted or not)
+    mismatches: int = 0  # items whose tags disagree with the SIGB (all alerted, or violations)
     alerted_items: int = 0
 
     @property
@@ -60,9 +60,19 @@ def tag_state(tag: Any, afi_secured: int, afi_on_loan: int, eas: bool) -> str:
     return "mixed"
 
 
-def check(*, library: Any, tags: Mapping[str, Iterable[Any]], security: Any, baseline_seq: int,
-          alerts: Iterable[Any], rejected: Iterable[Any], open_intents: int, unsettled: int,
-          shown: Iterable[Shown], renewals_requested: Mapping[str, int] | None = None) -> Verdict:
+def check(
+    *,
+    library: Any,
+    tags: Mapping[str, Iterable[Any]],
+    security: Any,
+    baseline_seq: int,
+    alerts: Iterable[Any],
+    rejected: Iterable[Any],
+    open_intents: int,
+    unsettled: int,
+    shown: Iterable[Shown],
+    renewals_requested: Mapping[str, int] | None = None,
+) -> Verdict:
     verdict = Verdict()
     alerted = {a.item_id for a in alerts} | {t.item_id for t in rejected}
     verdict.alerted_items = len(alerted)
@@ -81,7 +91,8 @@ def check(*, library: Any, tags: Mapping[str, Iterable[Any]], security: Any, bas
         if item_id not in alerted:
             verdict.violations.append(
                 f"{item_id}: SIGB {'charged' if charged else 'not charged'} but tags {sorted(states)}, "
-                "and no staff alert")
+                "and no staff alert"
+            )
 
     if open_intents:
         verdict.violations.append(f"{open_intents} operation(s) still in flight after settling")
@@ -91,25 +102,38 @@ def check(*, library: Any, tags: Mapping[str, Iterable[Any]], security: Any, bas
     rejected_items = {t.item_id for t in rejected}
     for outcome in shown:
         kind = {"borrowed": "checkout", "returned": "checkin", "renewed": "renew"}[outcome.kind]
-        applied = [t for t in log if t.kind == kind and t.item_id == outcome.item_id
-                   and (kind == "checkin" or outcome.patron_id is None or t.patron_id == outcome.patron_id)]
+        applied = [
+            t
+            for t in log
+            if t.kind == kind
+            and t.item_id == outcome.item_id
+            and (kind == "checkin" or outcome.patron_id is None or t.patron_id == outcome.patron_id)
+        ]
         if not applied and not (outcome.offline and outcome.item_id in rejected_items):
             if kind == "checkin" and not _was_charged(library, log, outcome.item_id):
                 continue  # returning an item that was not on loan changes nothing in the SIGB
-            verdict.violations.append(f"{outcome.item_id}: shown as {outcome.kind} but the SIGB has no {kind}")
+            if kind == "checkout" and library.items[outcome.item_id].checked_out_to == outcome.patron_id:
+                continue  # already on this patron's account (offline loan of an own loan: a no-op replay)
+            verdict.violations.append(
+                f"{outcome.item_id}: shown as {outcome.kind} but the SIGB has no {kind}"
+            )
 
     requested = renewals_requested or {}
     for item_id in {t.item_id for t in log if t.kind == "renew"}:
         count = sum(1 for t in log if t.kind == "renew" and t.item_id == item_id)
         if count > requested.get(item_id, 0):
-            verdict.violations.append(f"{item_id}: {count} renewal(s) applied, {requested.get(item_id, 0)} asked")
+            verdict.violations.append(
+                f"{item_id}: {count} renewal(s) applied, {requested.get(item_id, 0)} asked"
+            )
     _double_charges(log, verdict)
     return verdict
 
 
 def _was_charged(library: Any, log: list[Any], item_id: str) -> bool:
-    return any(t.item_id == item_id and t.kind == "checkout" for t in log) or \
-        library.items[item_id].checked_out_to is not None
+    return (
+        any(t.item_id == item_id and t.kind == "checkout" for t in log)
+        or library.items[item_id].checked_out_to is not None
+    )
 
 
 def _double_charges(log: list[Any], verdict: Verdict) -> None:
@@ -118,7 +142,11 @@ def _double_charges(log: list[Any], verdict: Verdict) -> None:
         if t.kind not in ("checkout", "checkin") or t.item_id is None:
             continue
         previous = last.get(t.item_id)
-        if previous is not None and previous.kind == "checkout" and t.kind == "checkout" \
-                and previous.patron_id == t.patron_id:
+        if (
+            previous is not None
+            and previous.kind == "checkout"
+            and t.kind == "checkout"
+            and previous.patron_id == t.patron_id
+        ):
             verdict.violations.append(f"{t.item_id}: charged twice in a row to the same patron")
         last[t.item_id] = t

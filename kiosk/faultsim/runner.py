@@ -1,4 +1,4 @@
-"""Randomised circulation runs over the real simulators, with faults, then a settle phase and the invariant check.
+"""Randomised circulation runs over the real simulators with faults, a settle phase and the invariant check.
 
 One run (:func:`run_once`) builds a fresh :class:`kiosk.demo.Demo` (simulated
 SIGB over TCP, RF field, reader simulator behind the real driver, station with
@@ -31,11 +31,19 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from kiosk.circulation.models import ItemStatus, PatronSession
+from kiosk.circulation.models import ItemStatus
 from kiosk.faultsim.invariants import Shown, Verdict, check
 
-FAULTS = ("sigb_down_before", "sigb_down_after", "reply_lost", "stall", "corrupt", "write_fail",
-          "weak_write", "tear")
+FAULTS = (
+    "sigb_down_before",
+    "sigb_down_after",
+    "reply_lost",
+    "stall",
+    "corrupt",
+    "write_fail",
+    "weak_write",
+    "tear",
+)
 
 
 class ManualClock:
@@ -72,8 +80,11 @@ class RunResult:
 
 def available_items(demo: Any) -> list[str]:
     lib = demo.sigb.library
-    return sorted(b for b, i in lib.items.items()
-                  if i.circulation_status == 3 and not i.holds and i.status == "available")
+    return sorted(
+        b
+        for b, i in lib.items.items()
+        if i.circulation_status == 3 and not i.holds and i.status == "available"
+    )
 
 
 def loaned_items(demo: Any) -> list[str]:
@@ -83,14 +94,21 @@ def loaned_items(demo: Any) -> list[str]:
 def demo_for_runs(workdir: Path, clock: ManualClock, **options: Any) -> Any:
     from kiosk.demo import Demo
 
-    config = {"sigb": {"timeout": 0.25, "retries": 0, "retry_online_seconds": 1.0},
-              "sets": {"wait_seconds": 2.0}, "security": {"write_attempts": 3},
-              "offline": {"max_items_per_patron": 10}}
+    config = {
+        "sigb": {"timeout": 0.25, "retries": 0, "retry_online_seconds": 1.0},
+        "sets": {"wait_seconds": 2.0},
+        "security": {"write_attempts": 3},
+        "offline": {"max_items_per_patron": 10},
+    }
     for section, values in options.pop("config", {}).items():
         config.setdefault(section, {}).update(values)
-    return Demo(workdir, config=config, clock=clock,
-                client_options={"keepalive_interval": 0.0, "reconnect_delay": 0.01, "reconnect_max_delay": 0.02},
-                **options)
+    return Demo(
+        workdir,
+        config=config,
+        clock=clock,
+        client_options={"keepalive_interval": 0.0, "reconnect_delay": 0.01, "reconnect_max_delay": 0.02},
+        **options,
+    )
 
 
 def run_once(seed: int, workdir: Path, *, faults: tuple[str, ...] | None = None) -> RunResult:
@@ -108,8 +126,9 @@ def _choose_faults(rng: random.Random) -> tuple[str, ...]:
     return tuple(sorted(set(rng.sample(FAULTS, count))))
 
 
-def _run(demo: Any, rng: random.Random, seed: int, clock: ManualClock,
-         forced: tuple[str, ...] | None) -> RunResult:
+def _run(
+    demo: Any, rng: random.Random, seed: int, clock: ManualClock, forced: tuple[str, ...] | None
+) -> RunResult:
     station = demo.station
     station.open()
     baseline = demo.sigb.transactions[-1].seq if demo.sigb.transactions else 0
@@ -125,6 +144,7 @@ def _run(demo: Any, rng: random.Random, seed: int, clock: ManualClock,
         own = [b for b, i in demo.sigb.library.items.items() if i.checked_out_to == card]
         if own:
             items.append(demo.item(rng.choice(own)))
+            renewals[items[-1].item_id] += 1  # placing an own loan asks for a renewal (policy "renew")
     incomplete = {it.item_id for it in items if len(it.tags) > 1 and rng.random() < 0.3}
 
     _inject(demo, rng, faults, items)
@@ -134,21 +154,28 @@ def _run(demo: Any, rng: random.Random, seed: int, clock: ManualClock,
     for it in items:
         demo.place(it, parts=(1,) if it.item_id in incomplete else None)
     _drive(demo, clock, steps=12)
-    shown = _shown(station, card, renewals)
+    shown = _shown(station, card)
     outcomes = Counter(row.status.value for row in _rows(station))
     station.finish().result()
 
     _settle(demo, clock)
     verdict = _verdict(demo, baseline, shown, renewals)
-    return RunResult(seed, scenario, faults, verdict, outcomes, len(demo.sigb.transactions),
-                     len(station.staff_alerts(include_resolved=True)))
+    return RunResult(
+        seed,
+        scenario,
+        faults,
+        verdict,
+        outcomes,
+        len(demo.sigb.transactions),
+        len(station.staff_alerts(include_resolved=True)),
+    )
 
 
 def _rows(station: Any) -> list[Any]:
     return list(station.session.items) if station.session is not None else []
 
 
-def _shown(station: Any, card: str, renewals: Counter[str]) -> list[Shown]:
+def _shown(station: Any, card: str) -> list[Shown]:
     shown = []
     for row in _rows(station):
         if row.status is ItemStatus.BORROWED:
@@ -157,8 +184,6 @@ def _shown(station: Any, card: str, renewals: Counter[str]) -> list[Shown]:
             shown.append(Shown("returned", row.item_id, None, row.offline))
         elif row.status is ItemStatus.RENEWED:
             shown.append(Shown("renewed", row.item_id, card))
-        if isinstance(station.session, PatronSession) and row.item_id:
-            renewals[row.item_id] += 1  # placing an own loan asks for a renewal (policy "renew")
     return shown
 
 
@@ -229,12 +254,9 @@ def _settle(demo: Any, clock: ManualClock) -> None:
         for tag in it.tags:
             tag.faults.fail_writes = tag.faults.weak_writes = tag.faults.tear_writes = 0
     for _ in range(6):
+        # no pad polling here: items left on the pad would otherwise be returned by the next poll
         clock.advance(2.0)
-        station.step()
-        if station.status.offline:
-            station.sync_now().result()
-        else:
-            station.sync_now().result()
+        station.sync_now().result()
         if not station.status.offline and not station.intents.open_intents() and _unsettled(station) == 0:
             return
 
@@ -245,8 +267,15 @@ def _unsettled(station: Any) -> int:
 
 def _verdict(demo: Any, baseline: int, shown: list[Shown], renewals: Counter[str]) -> Verdict:
     station = demo.station
-    return check(library=demo.sigb.library, tags={k: v.tags for k, v in demo.items.items()},
-                 security=demo.config.security, baseline_seq=baseline,
-                 alerts=station.staff_alerts(include_resolved=True), rejected=station.rejected_replays(),
-                 open_intents=len(station.intents.open_intents()), unsettled=_unsettled(station), shown=shown,
-                 renewals_requested=renewals)
+    return check(
+        library=demo.sigb.library,
+        tags={k: v.tags for k, v in demo.items.items()},
+        security=demo.config.security,
+        baseline_seq=baseline,
+        alerts=station.staff_alerts(include_resolved=True),
+        rejected=station.rejected_replays(),
+        open_intents=len(station.intents.open_intents()),
+        unsettled=_unsettled(station),
+        shown=shown,
+        renewals_requested=renewals,
+    )

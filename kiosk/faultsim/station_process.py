@@ -10,7 +10,8 @@ journals), runs the actions of the spec and prints what the patron would see::
 
 Output lines (flushed one by one, the parent reads them until the kill):
 ``READY``, ``SHOWN <kind> <item> <offline 0/1>`` when a row reaches borrowed /
-returned / renewed, ``STEP`` after each poll cycle, ``DONE`` at the end.
+returned / renewed, ``STEP`` after each poll cycle, ``SYNCING`` when it starts waiting for the
+SIGB, ``DONE`` at the end.
 """
 
 from __future__ import annotations
@@ -59,11 +60,13 @@ class Script:
             time.sleep(self.station.config.reader.poll_interval)
 
     def sync(self, seconds: float) -> None:
+        say("SYNCING")
         deadline = time.monotonic() + seconds
         while time.monotonic() < deadline:
             self.station.step()
-            if not self.station.status.offline and (self.station.queue is None
-                                                    or self.station.queue.stats().depth == 0):
+            if not self.station.status.offline and (
+                self.station.queue is None or self.station.queue.stats().depth == 0
+            ):
                 return
             time.sleep(0.05)
 
