@@ -154,6 +154,7 @@ class _Layout:
     fixed: tuple[tuple[str, str, int, int, Callable[[str], Any]], ...]  # name, kind, width, start, reader
     fixed_end: int
     variable: dict[str, tuple[str, str]]  # code -> (name, kind)
+    text_fields: dict[str, str]  # code -> name, for plain text fields (the common case, looked up first)
     encode_order: tuple[tuple[str, str, str, bool], ...]  # name, code, kind, required
     build: Callable[[dict[str, Any], tuple, int | None, str], Message]
 
@@ -191,7 +192,9 @@ def _build_layout(cls: type[Message]) -> _Layout:
         elif "code" in meta:
             variable[meta["code"]] = (f.name, meta["kind"])
             order.append((f.name, meta["code"], meta["kind"], meta["required"]))
-    return _Layout(cls, tuple(fixed), position, variable, tuple(order), _trusted_constructor(cls))
+    text_fields = {code: name for code, (name, kind) in variable.items() if kind == "str"}
+    return _Layout(cls, tuple(fixed), position, variable, text_fields, tuple(order),
+                   _trusted_constructor(cls))
 
 
 _LAYOUTS: dict[str, _Layout] = {command: _build_layout(cls) for command, cls in MESSAGE_TYPES.items()}
@@ -299,12 +302,10 @@ def _decode_frame(frame: bytes, encoding: str, verify_checksum: bool) -> Message
         if not is_hex4(given):
             raise ParseError(f"checksum {given.decode('latin-1')!r} after AZ is not four hex digits",
                              frame=frame, offset=len(text) - 4)
-        if verify_checksum:
-            expected = checksum_hex(frame[:-4])
-            if given.upper() != expected.encode("ascii"):
-                raise ChecksumError(
-                    f"checksum mismatch: frame says {given.decode('ascii')}, its bytes give {expected}",
-                    frame=frame, offset=len(text) - 4)
+        if verify_checksum and int(given, 16) != -sum(frame[:-4]) & 0xFFFF:
+            raise ChecksumError(
+                f"checksum mismatch: frame says {given.decode('ascii')}, its bytes give "
+                f"{checksum_hex(frame[:-4])}", frame=frame, offset=len(text) - 4)
         text = text[:-6]
         if len(text) >= 3 and text[-3:-1] == "AY" and "0" <= text[-1] <= "9":
             sequence = ord(text[-1]) - 48
@@ -355,34 +356,36 @@ def _parse(text: str, sequence: int | None, raw: str, frame: bytes) -> Message:
 def _parse_variable(text: str, layout: _Layout, values: dict[str, Any], frame: bytes) -> tuple:
     extra: list[tuple[str, str]] = []
     lists: dict[str, list[str]] = {}
-    table = layout.variable
+    text_fields = layout.text_fields
     for piece in text[layout.fixed_end:].split("|"):
-        spec = table.get(piece[:2])
-        if spec is not None:
-            field_name, kind = spec
-            if kind == "str":
-                if field_name not in values:
-                    values[field_name] = piece[2:]
+        code = piece[:2]
+        name = text_fields.get(code)
+        if name is not None and name not in values:  # hot path: a plain text field seen once
+            values[name] = piece[2:]
+            continue
+        if name is None and len(piece) > 1:
+            spec = layout.variable.get(code)
+            if spec is not None:
+                name, kind = spec
+                if kind == "list":
+                    if name in lists:
+                        lists[name].append(piece[2:])
+                    else:
+                        lists[name] = [piece[2:]]
                     continue
-            elif kind == "list":
-                if field_name in lists:
-                    lists[field_name].append(piece[2:])
-                else:
-                    lists[field_name] = [piece[2:]]
-                continue
-            elif field_name not in values:
-                typed = _read_variable(kind, piece[2:])
-                if typed is not _UNFIT:
-                    values[field_name] = typed
-                    continue
+                if name not in values:
+                    typed = _read_variable(kind, piece[2:])
+                    if typed is not _UNFIT:
+                        values[name] = typed
+                        continue
         elif len(piece) < 2:
             if piece:
                 _raise_short_field(text, layout, piece, frame)
             continue
         # unknown code, a repeated single field, or a value that does not fit its type: keep it verbatim
-        extra.append((piece[:2], piece[2:]))
-    for field_name, items in lists.items():
-        values[field_name] = tuple(items)
+        extra.append((code, piece[2:]))
+    for name, items in lists.items():
+        values[name] = tuple(items)
     return tuple(extra)
 
 
