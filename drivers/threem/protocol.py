@@ -27,7 +27,7 @@ D5/04      reader version      ``00 11`` → ``11 V1 V2 V3 V4``                 
 0A         get AFI             ``UID`` → ``UID AFI``                            observed³
 08         lock blocks         ``UID first count`` → ``UID``                    assumed
 06         lock AFI            ``UID`` → ``UID``                                assumed
-03         check EAS           (none) → ``ALARM`` (01 = an armed tag is in field) assumed
+03         check EAS           (none) or ``UID`` → ``ALARM`` (01 = armed tag)  assumed
 0D         tag info            ``UID`` → ``UID DSFID AFI blocks size IC``       assumed
 =========  ==================  ==============================================  ==========
 
@@ -228,8 +228,9 @@ def eas_control_request(uid: bytes, armed: bool) -> Frame:
     return Frame(CMD_EAS_CONTROL, _uid(uid) + (b"\x01" if armed else b"\x00"))
 
 
-def check_eas_request() -> Frame:
-    return Frame(CMD_CHECK_EAS)
+def check_eas_request(uid: bytes | None = None) -> Frame:
+    """Field-wide EAS check, or one tag's EAS bit when ``uid`` is given."""
+    return Frame(CMD_CHECK_EAS, b"" if uid is None else _uid(uid))
 
 
 def tag_info_request(uid: bytes) -> Frame:

@@ -169,8 +169,9 @@ class ThreeMReader(ItemReaderBase):
     def eas_reset(self, uid: bytes) -> None:
         p.parse_tag_reply(self._command(p.eas_control_request(uid, False)), uid, "EAS off")
 
-    def eas_alarm(self) -> bool:
-        return p.parse_check_eas(self._command(p.check_eas_request()))
+    def eas_alarm(self, uid: bytes | None = None) -> bool:
+        """True when an EAS-armed tag is in the field (any tag, or the one given)."""
+        return p.parse_check_eas(self._command(p.check_eas_request(uid)))
 
     def rf_reset(self) -> None:
         raise Unsupported("the 3M reader protocol has no published RF reset command; "

@@ -218,11 +218,13 @@ class TRF7970AReader(ItemReaderBase):
     def eas_reset(self, uid: bytes) -> None:
         self._iso_data(self._request(p.NXP_RESET_EAS, uid, nxp=True), "reset EAS")
 
-    def eas_alarm(self) -> bool:
-        """True when a tag with EAS set answers the NXP EAS alarm (several at once collide: an alarm too)."""
+    def eas_alarm(self, uid: bytes | None = None) -> bool:
+        """True when an EAS-armed tag answers the NXP EAS alarm (any tag, or the one given).
+
+        Several armed tags answering at once is still an alarm, even if the EVM reports a collision.
+        """
         try:
-            answer = self._iso(self._request(p.NXP_EAS_ALARM, None, nxp=True),
-                               "EAS alarm")
+            answer = self._iso(self._request(p.NXP_EAS_ALARM, uid, nxp=True), "EAS alarm")
         except NoTag:
             return False
         except Collision:

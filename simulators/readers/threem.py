@@ -138,7 +138,10 @@ class ThreeMSimulator(ReaderSimulator):
         return p.Reply(p.CMD_EAS_CONTROL, p.ERR_OK, body[:8])
 
     def _check_eas(self, body: bytes) -> p.Reply:
-        heard = self.field.transact(bytes([0x02, 0xA5, 0x04]))
+        if len(body) >= 8:  # one tag: an addressed EAS alarm request
+            heard = self.field.transact(bytes([ISO_FLAGS, 0xA5, 0x04]) + body[:8][::-1])
+        else:
+            heard = self.field.transact(bytes([0x02, 0xA5, 0x04]))
         armed = any(not answer[0] & 0x01 for answer in heard.responses)
         return p.Reply(p.CMD_CHECK_EAS, p.ERR_OK, b"\x01" if armed else b"\x00")
 

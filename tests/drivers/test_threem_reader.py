@@ -61,6 +61,7 @@ def test_every_operation_over_each_transport(pad: tuple[ThreeMReader, ThreeMSimu
     assert reader.eas_alarm() is False
     reader.eas_set(uid)
     assert reader.eas_alarm() is True
+    assert reader.eas_alarm(uid) is True and reader.eas_alarm(UIDS[1]) is False
     tag = reader.read_tag(uid)
     assert tag.decoded.primary_item_identifier == "29900012345"
     reader.lock_blocks(uid, 27, 1)

@@ -69,6 +69,7 @@ def test_every_operation_over_each_transport(evm: tuple[TRF7970AReader, Trf7970a
     assert reader.eas_alarm() is False
     reader.eas_set(uid)
     assert reader.eas_alarm() is True
+    assert reader.eas_alarm(uid) is True and reader.eas_alarm(UIDS[1]) is False
     reader.eas_set(UIDS[1])
     assert reader.eas_alarm() is True  # two armed tags answer the same sequence: still an alarm
     assert reader.read_tag(uid).decoded.primary_item_identifier == "29900012345"
