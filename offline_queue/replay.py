@@ -26,9 +26,18 @@ Durability semantics (what a crash can and cannot do):
 4. Reconciliation by item state is exact because a claim never holds two transactions for the same item
    (:meth:`OfflineQueue.claim` cuts the batch before a repeated item) and every earlier transaction of that
    item settled before the claim: whatever a crash interrupted, each item has at most one transaction of
-   uncertain fate. (A transaction whose effect was already the item's state, e.g. a checkin of an item the
-   SIGB shows as returned, reconciles as applied; the adapter may answer ``not_applied`` for checkins, since
-   resending a checkin is harmless.)
+   uncertain fate. (Only after a crash, a checkin of an item the SIGB already showed as returned reconciles
+   as applied without being sent: the SIGB is in the intended state either way.)
+
+Adapting a SIP2 client (done in ``kiosk``; this package must not import ``sip2``):
+
+- sender: checkout → ``checkout(patron_id, item_id, no_block=True, transaction_date=txn.when,
+  nb_due_date=txn.due_date)``; checkin → ``checkin(item_id, no_block=True, transaction_date=txn.when,
+  return_date=txn.return_date)``. ``ok`` → ``accepted()``; not ok → ``rejected(code, screen_message)``;
+  ``OutcomeUnknown`` / timeout after sending → ``outcome_unknown()``; cannot connect → ``unreachable()``.
+- reconcile: reconnect first (a late reply on the old connection must not be mistaken), then
+  ``item_information(item_id)``: a checkout is applied when the item is charged (circulation status 04) to
+  ``txn.patron_id``; a checkin when it is not charged; ``charged`` = status 04. No answer → ``unreachable()``.
 
 Replay outcomes are journaled (anonymously) after the queue commit, so the journal sees each outcome at most
 once. Only one replayer may work on a queue file at a time (an ``flock`` beside the file, released if the
@@ -239,18 +248,24 @@ class _Run:
         return None
 
     def _deliver(self, claim: Claim) -> _Step:
-        txn, sends = claim.txn, 0
-        if claim.resumed:
+        """Settle one claimed transaction, or say why the run must stop with it still ``sent``."""
+        txn = claim.txn
+        if claim.resumed:  # an interrupted replay may have delivered it: ask before anything else
             check = self.r.reconcile(txn)
             if check.status is ReconcileStatus.APPLIED:
                 return _Step(Outcome(txn.id, TxnState.ACCEPTED, reconciled=True))
             if check.status is ReconcileStatus.UNREACHABLE:
                 return _Step(Outcome(txn.id, TxnState.SENT), StopReason.UNREACHABLE, check.detail)
+        return self._send(txn, first_send_counted=not claim.resumed)
+
+    def _send(self, txn: QueuedTransaction, *, first_send_counted: bool) -> _Step:
+        """Send, and after a lost reply reconcile before resending (at most ``max_sends`` sends)."""
+        sends = 0
         while True:
             result = self.r.sender(txn)
             sends += 1
-            extra = sends - (0 if claim.resumed else 1)  # the claim already counted the first send
-            resent = sends - 1 + (1 if claim.resumed else 0)
+            extra = sends - 1 if first_send_counted else sends  # the claim counted the first send
+            resent = sends - 1 if first_send_counted else sends
             if result.status is SendStatus.ACCEPTED:
                 return _Step(Outcome(txn.id, TxnState.ACCEPTED, extra), resent=resent)
             if result.status is SendStatus.REJECTED:
@@ -258,7 +273,7 @@ class _Run:
             still_sent = Outcome(txn.id, TxnState.SENT, extra)
             if result.status is SendStatus.UNREACHABLE:
                 return _Step(still_sent, StopReason.UNREACHABLE, result.reason, resent)
-            check = self.r.reconcile(txn)  # outcome unknown: ask before anything else
+            check = self.r.reconcile(txn)  # outcome unknown
             if check.status is ReconcileStatus.APPLIED:
                 return _Step(Outcome(txn.id, TxnState.ACCEPTED, extra, reconciled=True), resent=resent)
             if check.status is ReconcileStatus.UNREACHABLE:

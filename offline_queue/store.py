@@ -117,7 +117,7 @@ class OfflineQueue:
         ``return_date`` for checkins (default: ``when``). ``tag_secured`` is the security state the station
         leaves the tag in (False after an offline checkout, True after a checkin); the staff report compares
         it with the SIGB. Renewals raise :class:`OfflineRefused`: the SIGB must check holds and limits
-        itself.
+        itself. Inside a caller's :meth:`atomic` block the row is durable when that block commits.
         """
         row = self._new_row(kind, item_id, patron_id, when, due_date, return_date, tag_secured, station_id)
         with self.atomic() as db:
