@@ -41,7 +41,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from drivers.errors import BlockLocked, NoTag, ProtocolError, ReaderError, WriteFailed
+from drivers.errors import BlockLocked, InvalidRequest, NoTag, ProtocolError, ReaderError, WriteFailed
 
 START = 0xD6
 START_SETUP = 0xD5
@@ -175,13 +175,13 @@ class FrameReader:
 
 def _uid(uid: bytes) -> bytes:
     if len(uid) != UID_LENGTH:
-        raise ValueError(f"a 3M reader addresses tags by 8-byte UID, got {len(uid)} bytes")
+        raise InvalidRequest(f"a 3M reader addresses tags by 8-byte UID, got {len(uid)} bytes")
     return uid
 
 
 def _byte(value: int, what: str) -> int:
     if not 0 <= value <= 0xFF:
-        raise ValueError(f"{what} must fit in one byte, got {value}")
+        raise InvalidRequest(f"{what} must fit in one byte, got {value}")
     return value
 
 
@@ -203,7 +203,7 @@ def read_blocks_request(uid: bytes, first: int, count: int) -> Frame:
 
 def write_blocks_request(uid: bytes, first: int, data: bytes) -> Frame:
     if not data or len(data) % 4:
-        raise ValueError(f"write data must be whole 4-byte blocks, got {len(data)} bytes")
+        raise InvalidRequest(f"write data must be whole 4-byte blocks, got {len(data)} bytes")
     count = _byte(len(data) // 4, "block count")
     return Frame(CMD_WRITE_BLOCKS, _uid(uid) + bytes([_byte(first, "first block"), count, 0x00]) + data)
 

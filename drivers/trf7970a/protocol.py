@@ -38,6 +38,7 @@ from drivers.errors import (
     AddressError,
     BlockLocked,
     Collision,
+    InvalidRequest,
     NoTag,
     ProtocolError,
     ReaderError,
@@ -124,7 +125,7 @@ def encode(command: int, params: bytes = b"") -> bytes:
     frame = bytes([READER_TYPE, ENTITY, command]) + params + EOF
     length = len(frame) + 3
     if length > 0xFF:
-        raise ValueError(f"EVM command too long: {length} bytes (the firmware buffers 255)")
+        raise InvalidRequest(f"EVM command too long: {length} bytes (the firmware buffers 255)")
     return (bytes([SOF]) + length.to_bytes(2, "little") + frame).hex().upper().encode("ascii")
 
 
@@ -280,7 +281,7 @@ def parse_firmware(text: str) -> str:
 
 def air_uid(uid: bytes) -> bytes:
     if len(uid) != 8:
-        raise ValueError(f"ISO 15693 UIDs have 8 bytes, got {len(uid)}")
+        raise InvalidRequest(f"ISO 15693 UIDs have 8 bytes, got {len(uid)}")
     return uid[::-1]
 
 

@@ -19,7 +19,15 @@ from dataclasses import replace
 from typing import Any
 
 from drivers.base import BlockData, ReaderInfo, SystemInfo, TagInfo
-from drivers.errors import Collision, NoTag, ProtocolError, ReaderError, ReaderTimeout, WriteFailed
+from drivers.errors import (
+    Collision,
+    InvalidRequest,
+    NoTag,
+    ProtocolError,
+    ReaderError,
+    ReaderTimeout,
+    WriteFailed,
+)
 from drivers.reader_base import ItemReaderBase
 from drivers.transport import SerialSettings, Transport, open_transport
 from drivers.trf7970a import protocol as p
@@ -163,7 +171,7 @@ class TRF7970AReader(ItemReaderBase):
 
     def write_blocks(self, uid: bytes, first: int, data: bytes, verify: bool = True) -> None:
         if not data or len(data) % 4:
-            raise ValueError(f"write data must be whole 4-byte blocks, got {len(data)} bytes")
+            raise InvalidRequest(f"write data must be whole 4-byte blocks, got {len(data)} bytes")
         with self.lock:
             try:
                 for offset in range(0, len(data), 4):
