@@ -27,20 +27,25 @@ from . import legacy, part2, part3
 from .model import DSFID_PART2, DSFID_PART3, DecodedTag
 
 log = logging.getLogger(__name__)
+_BLANK_FIRST_BYTES = frozenset({0x00, 0xFF, 0x55})
 _DSFID_FORMATS = {DSFID_PART2: part2.FORMAT, DSFID_PART3: part3.FORMAT}
 
 
 def decode(memory: bytes, dsfid: int | None = None) -> DecodedTag:
     """Decode a tag memory image (user blocks from block 0). Never raises."""
-    if not isinstance(memory, bytes | bytearray | memoryview):
-        return DecodedTag("unknown", None, b"", reason=f"not a byte string: {type(memory).__name__}")
-    raw = bytes(memory)
+    if memory.__class__ is not bytes:
+        if not isinstance(memory, bytearray | memoryview):
+            return DecodedTag("unknown", None, b"", reason=f"not a byte string: {type(memory).__name__}")
+        memory = bytes(memory)
+    raw = memory
     try:
         tag = _decode(raw, dsfid)
     except Exception as exc:  # a bug: report it as data instead of crashing a kiosk
         log.exception("tag decoder failed on %s", raw.hex())
         return DecodedTag("unknown", None, raw, reason=f"internal error: {exc!r}")
-    expected = _DSFID_FORMATS.get(dsfid) if dsfid is not None else None
+    if dsfid is None:
+        return tag
+    expected = _DSFID_FORMATS.get(dsfid)
     if expected and tag.format not in (expected, "blank"):
         warning = f"dsfid-mismatch: DSFID 0x{dsfid:02X} announces {expected} but the data is {tag.format}"
         tag = dataclasses.replace(tag, warnings=(*tag.warnings, warning))
@@ -50,9 +55,10 @@ def decode(memory: bytes, dsfid: int | None = None) -> DecodedTag:
 def _decode(memory: bytes, dsfid: int | None) -> DecodedTag:
     if not memory:
         return DecodedTag("unknown", None, memory, reason="empty memory image: nothing was read")
-    blank = legacy.blank_reason(memory)
-    if blank:
-        return DecodedTag("blank", None, memory, reason=blank)
+    if memory[0] in _BLANK_FIRST_BYTES:
+        blank = legacy.blank_reason(memory)
+        if blank:
+            return DecodedTag("blank", None, memory, reason=blank)
     if dsfid == DSFID_PART2:
         tag, _reason, clean = part2.decode(memory)
         if tag is not None and clean:
@@ -61,7 +67,7 @@ def _decode(memory: bytes, dsfid: int | None) -> DecodedTag:
         tag, _reason = part3.decode(memory, lenient=True)
         if tag is not None:
             return tag
-    tag, _reason = part3.decode(memory, lenient=False)
+    tag, _reason = part3.decode(memory, False)
     if tag is not None:
         return tag
     tag2, reason2, clean = part2.decode(memory)

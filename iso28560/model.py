@@ -7,8 +7,12 @@ ISO 28560-1 (relative OIDs 1–26 in part 2).
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+import operator
+from collections import deque
+from collections.abc import Callable
+from dataclasses import MISSING, dataclass, field
 from enum import IntEnum
+from itertools import repeat as _repeat
 from types import MappingProxyType
 
 # Relative OID (ISO 28560-2) → element name. OID 4 "set information" is split
@@ -214,3 +218,40 @@ class EncodedTag:
     def blocks(self) -> tuple[bytes, ...]:
         size = self.block_size
         return tuple(self.memory[i:i + size] for i in range(0, len(self.memory), size))
+
+
+def _fast_constructors(cls: type) -> tuple[Callable, Callable, list[object]]:
+    """A keyword constructor for a frozen slotted dataclass that skips the generated ``__init__``.
+
+    The decoders build one ``TagData`` and one ``DecodedTag`` per tag read; the
+    generated frozen ``__init__`` pays a global lookup and ``object.__setattr__``
+    per field (28 for ``TagData``). Writing the slots through their descriptors is
+    cheaper and yields equal, hashable, still-frozen instances. Returns a builder
+    from a {name: value} dict, a builder from a complete row of values in field
+    order, and the row of defaults to copy.
+    """
+    fields = cls.__dataclass_fields__.values()
+    if any(f.default_factory is not MISSING for f in fields):
+        raise TypeError(f"{cls.__name__} has default factories; the fast constructor cannot fill them")
+    index = {f.name: i for i, f in enumerate(fields)}
+    defaults = [None if f.default is MISSING else f.default for f in fields]
+    setters = tuple(cls.__dict__[f.name].__set__ for f in fields)
+    new, drain, call, repeat = object.__new__, deque, operator.call, _repeat
+
+    def build_row(row: list[object] | tuple[object, ...]) -> object:
+        instance = new(cls)
+        # map() drives the descriptor calls from C: no bytecode loop per field.
+        drain(map(call, setters, repeat(instance), row), 0)
+        return instance
+
+    def build(values: dict[str, object]) -> object:
+        row = defaults.copy()
+        for name, value in values.items():
+            row[index[name]] = value
+        return build_row(row)
+
+    return build, build_row, defaults
+
+
+build_tag_data, build_tag_data_row, TAG_DATA_DEFAULTS = _fast_constructors(TagData)
+_build_decoded, build_decoded_tag_row, _decoded_defaults = _fast_constructors(DecodedTag)

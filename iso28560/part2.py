@@ -30,8 +30,16 @@ from collections.abc import Iterable
 
 from . import compaction as cp
 from .errors import CapacityError, EncodeError
-from .isil import validate_isil
-from .model import ELEMENT_NAMES, ELEMENT_OIDS, DecodedTag, ElementSpan, TagData
+from .isil import isil_expand, validate_isil
+from .model import (
+    ELEMENT_NAMES,
+    ELEMENT_OIDS,
+    TAG_DATA_DEFAULTS,
+    DecodedTag,
+    ElementSpan,
+    TagData,
+    build_tag_data_row,
+)
 from .validation import validate_pii, validate_set, validate_usage
 
 FORMAT = "iso28560-2"
@@ -41,12 +49,14 @@ MAX_ELEMENT_LENGTH = 255
 _TEXT_FIELDS = tuple(
     (oid, name) for oid, name in ELEMENT_NAMES.items() if oid not in (1, 2, 3, 4, 5)
 )
-_FIELD_NAMES = frozenset(TagData.__dataclass_fields__)
+_SLOTS = {name: index for index, name in enumerate(TagData.__dataclass_fields__)}
 _NAMES = {oid: ELEMENT_NAMES.get(oid, f"oid_{oid}") for oid in range(1, 15 + 256)}
-
-
-class Malformed(ValueError):
-    """Bytes that are not a valid part-2 element sequence; says where."""
+# OID → position in a TagData row, for the elements TagData holds as text (PII, ISILs, free text).
+_TEXT_SLOTS = {oid: _SLOTS[name] for oid, name in ELEMENT_NAMES.items()
+               if name in _SLOTS and oid not in (4, 5)}
+_USAGE_SLOT, _PARTS_SLOT, _PART_SLOT, _EXTRA_SLOT = (
+    _SLOTS["type_of_usage"], _SLOTS["parts_in_item"], _SLOTS["part_number"], _SLOTS["extra"])
+_TEXT_DECODERS = cp.TEXT_DECODERS
 
 
 # ================================================================================================ decode
@@ -55,45 +65,54 @@ class Malformed(ValueError):
 def decode(memory: bytes) -> tuple[DecodedTag | None, str | None, bool]:
     """(tag, failure reason, clean). ``clean`` is False when the data decoded with structural faults."""
     elements, stop = _split(memory)
-    warnings: list[str] = []
-    if stop:
-        warnings.append(stop)
-    fields: dict[str, object] = {}
+    warnings: list[str] = [stop] if stop else []
+    row = TAG_DATA_DEFAULTS.copy()
     named: list[tuple[str, object]] = []
     extra: list[tuple[str, bytes]] = []
     seen: set[int] = set()
-    content_parameter: tuple[int, ...] | None = None
+    listed: tuple[int, ...] | None = None
     clean = not stop
     for oid, scheme, data in elements:
-        name = _NAMES.get(oid) or f"oid_{oid}"
+        name = _NAMES[oid]
         if oid in seen:
             warnings.append(f"duplicate-element: {name} appears more than once; the first is used")
             clean = False
             continue
         seen.add(oid)
+        slot = _TEXT_SLOTS.get(oid)
         try:
-            value = _interpret(oid, scheme, data, fields, extra, warnings)
-        except (cp.CompactionError, UnicodeDecodeError) as exc:
+            if slot is None:
+                value = _special(oid, scheme, data, row, extra, warnings)
+                if oid == 2 and value.__class__ is tuple:
+                    listed = value
+            elif scheme:
+                value = _TEXT_DECODERS[scheme](data)
+                if value:
+                    row[slot] = value
+            elif oid in cp.ISIL_OIDS:
+                value = isil_expand(data)
+                if value:
+                    row[slot] = value
+            else:  # application-defined data that is not text: keep the bytes
+                value = data
+                extra.append((name, data))
+        except cp.CompactionError as exc:
             warnings.append(f"undecodable-element: {name} ({cp.SCHEME_NAMES[scheme]}): {exc}")
             extra.append((name, data))
-            named.append((name, data))
+            value = data
             clean = False
-            continue
-        if oid == 2 and value.__class__ is tuple:
-            content_parameter = value
         named.append((name, value))
-    pii = fields.get("primary_item_identifier")
-    if not isinstance(pii, str) or not pii:
+    if row[0] is None:
         return None, stop or "no primary item identifier (OID 1) element", False
     if elements[0][0] != 1:
         warnings.append("pii-not-first: the primary item identifier is not the first element")
         clean = False
-    if content_parameter is not None:
-        _check_content_parameter(content_parameter, seen, warnings)
+    if listed is not None:
+        _check_content_parameter(listed, seen, warnings)
     if extra:
-        fields["extra"] = tuple(extra)
-    data = TagData(**fields)
-    return DecodedTag(FORMAT, data, bytes(memory), tuple(named), None, tuple(warnings)), None, clean
+        row[_EXTRA_SLOT] = tuple(extra)
+    tag = DecodedTag(FORMAT, build_tag_data_row(row), memory, tuple(named), None, tuple(warnings))
+    return tag, None, clean
 
 
 def _split(memory: bytes) -> tuple[list[tuple[int, int, bytes]], str | None]:
@@ -134,28 +153,24 @@ def _split(memory: bytes) -> tuple[list[tuple[int, int, bytes]], str | None]:
     return elements, None
 
 
-def _interpret(oid: int, scheme: int, data: bytes, fields: dict, extra: list, warnings: list) -> object:
+def _special(oid: int, scheme: int, data: bytes, row: list, extra: list, warnings: list) -> object:
+    """Content parameter, set information, type of usage, and elements TagData has no field for."""
     if oid == 2:
         if scheme == cp.APPLICATION_DEFINED:
             return cp.content_parameter_expand(data)
         extra.append(("content_parameter", data))
         return data
     if oid == 5:
-        return _type_of_usage(scheme, data, fields, extra, warnings)
+        return _type_of_usage(scheme, data, row, extra, warnings)
     text = cp.expand(scheme, oid, data)
-    name = _NAMES.get(oid) or f"oid_{oid}"
     if oid == 4 and text is not None:
-        _set_information(text, fields, warnings)
+        _set_information(text, row, warnings)
         return text
-    if text is None or name not in _FIELD_NAMES:
-        extra.append((name, data))
-        return data if text is None else text
-    if text:
-        fields[name] = text
-    return text
+    extra.append((_NAMES[oid], data))
+    return data if text is None else text
 
 
-def _type_of_usage(scheme: int, data: bytes, fields: dict, extra: list, warnings: list) -> object:
+def _type_of_usage(scheme: int, data: bytes, row: list, extra: list, warnings: list) -> object:
     value: int | None = None
     if scheme in (cp.APPLICATION_DEFINED, cp.OCTET, cp.INTEGER) and len(data) == 1:
         value = data[0]
@@ -168,11 +183,11 @@ def _type_of_usage(scheme: int, data: bytes, fields: dict, extra: list, warnings
         warnings.append(f"type-of-usage-invalid: {data.hex()} ({scheme_name}) is not a one-byte code")
         extra.append(("type_of_usage", data))
         return data
-    fields["type_of_usage"] = value
+    row[_USAGE_SLOT] = value
     return value
 
 
-def _set_information(text: str, fields: dict, warnings: list) -> None:
+def _set_information(text: str, row: list, warnings: list) -> None:
     half = len(text) // 2
     if len(text) not in (2, 4, 6) or not cp.is_digits(text):
         warnings.append(f"set-information-invalid: {text!r} is not 2, 4 or 6 digits (parts then part number)")
@@ -180,8 +195,8 @@ def _set_information(text: str, fields: dict, warnings: list) -> None:
     parts, part = int(text[:half]), int(text[half:])
     if not parts or part > parts:
         warnings.append(f"set-information-invalid: part {part} of {parts}")
-    fields["parts_in_item"] = parts
-    fields["part_number"] = part
+    row[_PARTS_SLOT] = parts
+    row[_PART_SLOT] = part
 
 
 def _check_content_parameter(listed: tuple[int, ...], present: set[int], warnings: list) -> None:

@@ -25,10 +25,20 @@ number swapped, CRC missing or wrong, country repeated in the library id.
 
 from __future__ import annotations
 
-from .crc import crc16_ccitt_false
+import array
+import binascii
+
+from .crc import CRC16_INIT, crc16_ccitt_false
 from .errors import CapacityError, EncodeError
 from .isil import split_isil, validate_isil
-from .model import DecodedTag, ElementSpan, TagData
+from .model import (
+    TAG_DATA_DEFAULTS,
+    DecodedTag,
+    ElementSpan,
+    TagData,
+    build_decoded_tag_row,
+    build_tag_data_row,
+)
 from .validation import validate_pii, validate_set, validate_usage
 
 FORMAT = "iso28560-3"
@@ -38,6 +48,9 @@ PII_LENGTH = 16
 EXTENSION_NAMES = {1: "library_extension", 2: "acquisition", 3: "library_supplement", 4: "title", 5: "ill"}
 EXTENSION_PREFIX = "part3_extension_"
 TITLE_BLOCK = 4
+_TITLE = list(TagData.__dataclass_fields__).index("title")
+_crc = binascii.crc_hqx  # CRC-16/CCITT-FALSE when seeded with 0xFFFF (see crc.py)
+_WORD = next(code for code in "ILH" if array.array(code).itemsize == 4)
 _PRINTABLE = frozenset(range(0x20, 0x7F))
 _REVERSED = "bytes-reversed-per-block: the encoder reversed the bytes inside each 4-byte block"
 _UPPER = frozenset(range(0x41, 0x5B))
@@ -53,7 +66,10 @@ def basic_crc(image: bytes, size: int = 34) -> int:
 
 def reverse_blocks(memory: bytes) -> bytes:
     """Undo (or apply) the per-4-byte-block byte reversal some encoders performed."""
-    return b"".join(memory[i:i + 4][::-1] for i in range(0, len(memory), 4))
+    whole = len(memory) - len(memory) % 4
+    words = array.array(_WORD, memory[:whole])  # native 32-bit words: byteswap reverses each block
+    words.byteswap()
+    return words.tobytes() + memory[whole:][::-1]
 
 
 # ================================================================================================ decode
@@ -77,11 +93,12 @@ def decode(memory: bytes, lenient: bool) -> tuple[DecodedTag | None, str]:
 
 
 def _orient(memory: bytes, warnings: list[str]) -> tuple[bytes, int, bool]:
-    if _version_plausible(memory[0]):
+    # Cheap signature before any CRC: a plausible version byte and a PII starting with ASCII (or empty).
+    if _VERSION_OK[memory[0]] and _PII_START[memory[3]]:
         size = _crc_size(memory)
         if size:
             return memory, size, True
-    if _version_plausible(memory[3]):
+    if _VERSION_OK[memory[3]] and _PII_START[memory[0]]:
         size = _crc_size(reverse_blocks(memory[:36]))
         if size:
             warnings.append(_REVERSED)
@@ -92,9 +109,11 @@ def _orient(memory: bytes, warnings: list[str]) -> tuple[bytes, int, bool]:
 def _crc_size(image: bytes) -> int:
     """34 or 32 when the stored CRC matches that form of the basic block, else 0."""
     stored = image[19] | image[20] << 8
-    for size in (34, 32):
-        if basic_crc(image, size) == stored:
-            return size
+    head = _crc(image[:19], CRC16_INIT)
+    if _crc(image[21:34].ljust(13, b"\x00"), head) == stored:
+        return 34
+    if _crc(image[21:32].ljust(13, b"\x00"), head) == stored:
+        return 32
     return 0
 
 
@@ -109,11 +128,16 @@ def _plausible_orientation(memory: bytes, warnings: list[str]) -> bytes | None:
 
 
 def _version_plausible(first: int) -> bool:
+    """Version 1 in the high nibble, or in the low nibble with a usage class 2–9 (swapped nibbles)."""
     return first >> 4 == VERSION or (first & 0x0F == VERSION and 2 <= first >> 4 <= 9)
 
 
+_VERSION_OK = tuple(_version_plausible(first) for first in range(256))
+_PII_START = tuple(byte == 0 or 0x21 <= byte <= 0x7E for byte in range(256))
+
+
 def _plausible(image: bytes) -> bool:
-    if not _version_plausible(image[0]):
+    if not _VERSION_OK[image[0]]:
         return False
     pii = image[3:19].split(b"\x00", 1)
     if not pii[0] or not set(pii[0]) <= _PRINTABLE or (len(pii) > 1 and pii[1].strip(b"\x00")):
@@ -145,22 +169,27 @@ def _fields(image: bytes, size: int, raw: bytes, crc_ok: bool, warnings: list[st
         warnings.append(f"set-zero: part {part} of {parts}")
     pii = image[3:19].split(b"\x00", 1)[0].decode("latin-1").strip()
     owner = _owner(image, size, warnings)
-    title, extensions = _extensions(image, size, warnings)
-    extra = tuple((f"{EXTENSION_PREFIX}{ident}", payload)
-                  for ident, payload in extensions if ident != TITLE_BLOCK)
-    data = TagData(primary_item_identifier=pii, owner_institution=owner, parts_in_item=parts,
-                   part_number=part, type_of_usage=usage << 4, title=title, extra=extra)
-    elements = [("version", version), ("type_of_usage", usage << 4), ("parts_in_item", parts),
-                ("part_number", part), ("primary_item_identifier", pii), ("owner_institution", owner)]
+    title, extensions, extra = None, (), ()
+    if size == 34 and len(image) > 34 and image[34]:
+        title, extensions = _extensions(image, warnings)
+        extra = tuple((f"{EXTENSION_PREFIX}{ident}", payload)
+                      for ident, payload in extensions if ident != TITLE_BLOCK)
+    usage <<= 4
+    row = TAG_DATA_DEFAULTS.copy()
+    row[:5] = pii, owner, parts, part, usage
+    row[_TITLE], row[-1] = title, extra
+    elements = (("version", version), ("type_of_usage", usage), ("parts_in_item", parts),
+                ("part_number", part), ("primary_item_identifier", pii), ("owner_institution", owner))
     if title is not None:
-        elements.append(("title", title))
-    return DecodedTag(FORMAT, data, bytes(raw), tuple(elements), crc_ok, tuple(warnings),
-                      extensions=tuple(extensions))
+        elements += (("title", title),)
+    return build_decoded_tag_row((FORMAT, build_tag_data_row(row), raw, elements, crc_ok, tuple(warnings),
+                                  None, extensions))
 
 
 def _owner(image: bytes, size: int, warnings: list[str]) -> str | None:
-    country = image[21:23].split(b"\x00", 1)[0].decode("latin-1")
-    library = image[23:size].split(b"\x00", 1)[0].decode("latin-1").strip()
+    text = image[21:size].decode("latin-1")
+    country = text[:2].split("\x00", 1)[0]
+    library = text[2:].split("\x00", 1)[0].strip()
     if country and library.startswith(country):
         warnings.append(f"country-repeated-in-isil: library id {library!r} repeats country {country!r}")
         if library.startswith(country + "-"):
@@ -170,10 +199,10 @@ def _owner(image: bytes, size: int, warnings: list[str]) -> str | None:
     return f"{country}-{library}" if country else library
 
 
-def _extensions(image: bytes, size: int, warnings: list[str]) -> tuple[str | None, list[tuple[int, bytes]]]:
+def _extensions(image: bytes, warnings: list[str]) -> tuple[str | None, tuple[tuple[int, bytes], ...]]:
     found: list[tuple[int, bytes]] = []
     title = None
-    pos = 34 if size == 34 else len(image)
+    pos = 34
     while pos < len(image):
         length = image[pos]
         if length == 0:
@@ -193,7 +222,7 @@ def _extensions(image: bytes, size: int, warnings: list[str]) -> tuple[str | Non
         if ident == TITLE_BLOCK:
             title = _text(payload.rstrip(b"\x00"))
         pos += length
-    return title, found
+    return title, tuple(found)
 
 
 def _xor(block: bytes) -> int:
