@@ -20,12 +20,19 @@ from sip2.messages import SUMMARY_NAMES, Message
 from sip2.render import describe, to_json_dict
 
 PASSWORD_ENV = "BORNE_SIP2_PASSWORD"
+DESCRIPTION = f"""\
+Talk to the SIGB over SIP2 with the kiosk's own client, or qualify it with 'doctor'.
+Each command prints the typed response; --json prints it as JSON with 'raw', the exact frame received.
+Exit status: 0 when the SIGB answered ok, 1 when it refused or on error.
+The password may come from ${PASSWORD_ENV} instead of --password.
+Example: borne sip2 --host sigb --port 6001 --user kiosk --institution FR-751 patron 2066000001 --pin 1234
+"""
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser(
         "sip2", help="talk to the SIGB over SIP2 (status, patron, checkout, ..., doctor)",
-        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+        description=DESCRIPTION, formatter_class=argparse.RawDescriptionHelpFormatter)
     _connection_options(parser)
     commands = parser.add_subparsers(dest="sip2_command", metavar="COMMAND", required=True)
     _add(commands, "status", "SC status (99/98): is circulation online, what the SIGB supports", _status)

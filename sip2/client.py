@@ -319,6 +319,8 @@ class SIP2Client:
                 if failures > self.config.retries:
                     raise exc.error from None
                 log.warning("no usable reply to %s (%s); retrying on a new connection", name, exc.error)
+            except LocalProtocolError:
+                raise  # refused before anything was sent: the connection is fine
             except BaseException:
                 self._drop()
                 raise

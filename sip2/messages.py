@@ -353,6 +353,7 @@ class RequestACSResend(Message):
 class LoginResponse(Message):
     COMMAND: ClassVar[str] = "94"
     ok: bool = field(default=False, metadata=fixed("bool10", 1))
+    screen_messages: tuple[str, ...] = field(default=(), metadata=SCREEN_MESSAGES)  # not in 2.00
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
