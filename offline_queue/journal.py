@@ -114,6 +114,14 @@ def _uid_hex(value: bytes | str) -> str:
     return text.upper()
 
 
+def _station_id(value: str, guard: PatronGuard) -> str:
+    """Station ids are configuration and often embed an ISIL (``FR-751131015-K1``): no digit rule here."""
+    if not isinstance(value, str) or not CODE.fullmatch(value):
+        raise InvalidEvent(f"station_id must be a short code such as 'FR-751131015-K1', got {value!r}")
+    guard.check_identifier("station_id", value)
+    return value
+
+
 class EventJournal:
     """Anonymous, append-mostly journal of station events in the SQLite file ``path``."""
 
@@ -122,7 +130,7 @@ class EventJournal:
                  busy_timeout: float = 5.0, readonly: bool = False) -> None:
         self.path = Path(path)
         self.guard = PatronGuard(patron_id_pattern)
-        self.station_id = self._code("station_id", station_id or socket.gethostname())
+        self.station_id = _station_id(station_id or socket.gethostname(), self.guard)
         self._clock = clock
         self._lock = threading.RLock()
         self.db: Database = dbmod.open_database(self.path, JOURNAL_SCHEMA, synchronous="NORMAL",

@@ -173,6 +173,14 @@ def test_the_network_card_pattern_also_guards_item_identifiers(tmp_path: Path) -
             journal.record_error("sigb", "E", detail="card P12345 refused")
 
 
+def test_station_ids_may_embed_an_isil_but_must_be_codes(tmp_path: Path) -> None:
+    with EventJournal(tmp_path / "e.db", station_id="FR-751131015-K1") as journal:
+        journal.record_alarm("eas")
+        assert journal.query("SELECT station_id FROM gate_alarms") == [{"station_id": "FR-751131015-K1"}]
+    with pytest.raises(InvalidEvent, match="station_id must be a short code"):
+        EventJournal(tmp_path / "e.db", station_id="kiosk near the entrance")
+
+
 def test_no_journal_column_is_named_like_patron_data(journal: EventJournal) -> None:
     for table in journal.db.table_names():
         if table.startswith("_sqlite"):  # sqlite-utils' migration log
