@@ -109,7 +109,7 @@ def check_in(svc: Services, group: ItemGroup, row: ItemRow, intent: int) -> None
     """Stage 2: the tags are secured; tell the SIGB."""
     for _attempt in range(2):
         try:
-            response = svc.sigb.change("checkin", group.item_id, return_date=svc.wall_clock())
+            response = svc.sigb.change("checkin", group.item_id, return_date=svc.return_date())
         except SigbUnavailable as exc:
             svc.go_offline(str(exc))
             if svc.offline and offline.enqueue_return(svc, group, row, intent):

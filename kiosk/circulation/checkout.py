@@ -108,6 +108,7 @@ def _charge(
             svc.intents.close(intent)
             reason = sigb_messages(response)
             row.update(
+                instruction=Instruction.NONE,
                 status=ItemStatus.REFUSED,
                 reason=reason,
                 title=getattr(response, "title", None) or None,
@@ -168,7 +169,7 @@ def undo_charge(svc: Services, group: ItemGroup, intent: int, reason: str) -> bo
         svc.intents.close(intent)
         return False
     try:
-        response = svc.sigb.change("checkin", group.item_id)
+        response = svc.sigb.change("checkin", group.item_id, return_date=svc.return_date())
         undone = bool(getattr(response, "ok", False))
     except SigbOutcomeUnknown:
         try:

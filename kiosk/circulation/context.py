@@ -10,7 +10,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from kiosk.circulation.intents import IntentLog
@@ -37,6 +37,15 @@ class Services:
     @property
     def offline(self) -> bool:
         return bool(self.status.offline)
+
+    def return_date(self) -> datetime:
+        """Return date for a live checkin: now, rounded *up* to the second.
+
+        SIP2 dates have whole seconds; a loan undone within the second it was made
+        must not look returned before it was lent (SIGBs refuse such a return).
+        """
+        now = self.wall_clock()
+        return now.replace(microsecond=0) + timedelta(seconds=1) if now.microsecond else now
 
     def alert(self, item_id: str, uids: tuple[bytes, ...], kind: str, detail: str) -> int:
         """Record a staff alert (item, what happened, state left) and journal it anonymously."""

@@ -105,7 +105,7 @@ def _require_online(svc: Services) -> None:
 def _checkin(svc: Services, item_id: str) -> bool:
     """Check an item in, reconciling a lost reply; True when the SIGB no longer has it charged."""
     try:
-        response = svc.sigb.change("checkin", item_id)
+        response = svc.sigb.change("checkin", item_id, return_date=svc.return_date())
     except SigbOutcomeUnknown:
         return not charge_state(svc, item_id).charged
     if getattr(response, "ok", False):
