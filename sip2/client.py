@@ -497,10 +497,12 @@ class SIP2Client:
         sock.settimeout(0)
         try:
             data = sock.recv(65536)
-        except (BlockingIOError, ssl.SSLWantReadError):
+        except (BlockingIOError, ssl.SSLWantReadError):  # e.g. a TLS 1.3 session ticket, no data
             return False
         except OSError:
             return True
+        finally:
+            sock.settimeout(self.config.timeout)  # sendall must not run on a non-blocking socket
         if not data:
             return True
         session.receive_data(data)  # unsolicited: will be classified (and ignored) as Unexpected

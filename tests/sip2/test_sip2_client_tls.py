@@ -5,6 +5,7 @@ Certificates are generated in the test with ``cryptography`` (no files shipped).
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 
 import pytest
@@ -31,6 +32,16 @@ def test_tls_with_custom_ca(pki: Pki) -> None:
             SIP2Client(tls_config(server, ca_file=str(pki.ca))) as client:
         assert client.checkout("P1", "I1").ok
         assert server.commands() == ["93", "99", "11"]
+
+
+def test_idle_tls_connection_closed_by_the_sigb_is_reopened(pki: Pki) -> None:
+    with FakeSIGB(tls_context=pki.server_context()) as server, \
+            SIP2Client(tls_config(server, ca_file=str(pki.ca), retries=1)) as client:
+        assert client.item_information("I0").ok
+        server.close_all_connections()
+        time.sleep(0.05)
+        assert client.checkout("P1", "I1").ok  # reopened before sending: no OutcomeUnknown
+        assert server.connections == 2 and server.commands().count("11") == 1
 
 
 def test_untrusted_server_is_refused(pki: Pki) -> None:
