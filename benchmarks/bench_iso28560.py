@@ -75,7 +75,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     for fmt, target in TARGETS.items():
         figures = measure(fmt, args.seconds)
         baseline = figures["baseline"]
-        print(f"{fmt:<12}{'hex rt':<8}{baseline:>12,.0f}{1.0:>12.2f}{'':>10}  (baseline: bytes.hex + fromhex)")
+        print(f"{fmt:<12}{'hex rt':<8}{baseline:>12,.0f}{1.0:>12.2f}{'':>10}  (bytes.hex + fromhex)")
         for op in ("decode", "encode"):
             value = figures[op]
             goal = target if op == "decode" else None

@@ -39,6 +39,11 @@ _CODES: tuple[dict[str, int], ...] = (
     {"-": 0, "/": 27, **{chr(0x61 + i): i + 1 for i in range(26)}},
     {"-": 10, ":": 11, **{chr(0x30 + i): i for i in range(10)}},
 )
+# Character → the (set, code) pairs that can spell it.
+_CHAR_CODES: dict[str, tuple[tuple[int, int], ...]] = {
+    char: tuple((mode, _CODES[mode][char]) for mode in (UPPER, LOWER, DIGIT) if char in _CODES[mode])
+    for char in "".join(_CODES[UPPER]) + "".join(_CODES[LOWER]) + "".join(_CODES[DIGIT])
+}
 # (from set, to set) → (latch code, shift code), in the width of the "from" set.
 _SWITCH = {
     (UPPER, LOWER): (28, 29), (UPPER, DIGIT): (30, 31),
@@ -90,42 +95,44 @@ def validate_isil(value: str, element: str = "owner_institution") -> str:
 
 def isil_compact(value: str) -> bytes:
     """Shortest ISIL compaction of ``value`` (characters must be in ``ISIL_CHARSET``)."""
-    # best[mode] = (bits, latch count, code list) of the cheapest encoding ending latched in mode.
-    best: dict[int, tuple[int, int, list[tuple[int, int]]]] = {UPPER: (0, 0, [])}
+    # best[mode] = (bits, latches, path) of the cheapest spelling so far that ends latched in
+    # ``mode``; fewer latches break ties. A path is (previous path, code, width[, code, width]).
+    best: dict[int, tuple[int, int, tuple | None]] = {UPPER: (0, 0, None)}
     for char in value:
-        step: dict[int, tuple[int, int, list[tuple[int, int]]]] = {}
-        for mode, (bits, latches, codes) in best.items():
-            for target in (UPPER, LOWER, DIGIT):
-                code = _CODES[target].get(char)
-                if code is None:
-                    continue
+        options = _CHAR_CODES.get(char)
+        if options is None:
+            raise ValueError(f"{char!r} cannot be ISIL-compacted")
+        step: dict[int, tuple[int, int, tuple | None]] = {}
+        for mode, (bits, latches, path) in best.items():
+            width = _WIDTH[mode]
+            for target, code in options:
                 if target == mode:
-                    _offer(step, mode, bits + _WIDTH[mode], latches, [*codes, (code, _WIDTH[mode])])
+                    _offer(step, mode, bits + width, latches, (path, code, width))
                     continue
                 latch, shift = _SWITCH[mode, target]
-                switch = (_WIDTH[mode], _WIDTH[target])
-                _offer(step, mode, bits + sum(switch), latches,
-                       [*codes, (shift, switch[0]), (code, switch[1])])
-                _offer(step, target, bits + sum(switch), latches + 1,
-                       [*codes, (latch, switch[0]), (code, switch[1])])
-        if not step:
-            raise ValueError(f"{char!r} cannot be ISIL-compacted")
+                cost = bits + width + _WIDTH[target]
+                _offer(step, mode, cost, latches, (path, shift, width, code, _WIDTH[target]))
+                _offer(step, target, cost, latches + 1, (path, latch, width, code, _WIDTH[target]))
         best = step
-    _bits, _latches, codes = min(best.values(), key=lambda entry: (entry[0], entry[1]))
-    return _pack(codes)
+    _bits, _latches, path = min(best.values(), key=lambda entry: (entry[0], entry[1]))
+    return _pack(path)
 
 
-def _offer(table: dict, mode: int, bits: int, latches: int, codes: list[tuple[int, int]]) -> None:
+def _offer(table: dict, mode: int, bits: int, latches: int, path: tuple) -> None:
     current = table.get(mode)
-    if current is None or (bits, latches) < (current[0], current[1]):
-        table[mode] = (bits, latches, codes)
+    if current is None or bits < current[0] or (bits == current[0] and latches < current[1]):
+        table[mode] = (bits, latches, path)
 
 
-def _pack(codes: list[tuple[int, int]]) -> bytes:
+def _pack(path: tuple | None) -> bytes:
+    codes: list[int] = []
+    while path is not None:
+        codes.extend(reversed(path[1:]))  # (width, code) pairs, last first
+        path = path[0]
     acc = nbits = 0
-    for code, width in codes:
-        acc = (acc << width) | code
-        nbits += width
+    for index in range(len(codes) - 1, 0, -2):
+        acc = (acc << codes[index - 1]) | codes[index]
+        nbits += codes[index - 1]
     fill = -nbits % 8
     acc = (acc << fill) | ((1 << fill) - 1)
     return acc.to_bytes((nbits + fill) // 8, "big")
