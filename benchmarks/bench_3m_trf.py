@@ -1,0 +1,71 @@
+"""3M and TRF7970A drivers against their simulators: time per operation vs the ISO 15693 air-time floor.
+
+With the field's air-time model on, each operation costs at least its air time; the
+ratio (wall time / air time spent by the field) shows the driver + protocol + transport
+overhead on top (target <= 1.15 for the item operations). With it off, the figure is the
+pure host overhead per operation through a pty (a real device path).
+
+    python benchmarks/bench_3m_trf.py [--repeat N] [--transport pty|tcp|url]
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import time
+from collections.abc import Callable
+
+from simulators.readers import simulated_reader
+from simulators.rf import RFField
+from simulators.tags import SlixTag, make_uid
+
+
+def timed(field: RFField, operation: Callable[[], object], repeat: int) -> tuple[float, float]:
+    """Median wall time and median air time per call."""
+    walls, airs = [], []
+    for _ in range(repeat):
+        before_air, start = field.air_time, time.perf_counter()
+        operation()
+        walls.append(time.perf_counter() - start)
+        airs.append(field.air_time - before_air)
+    return statistics.median(walls), statistics.median(airs)
+
+
+def run(protocol: str, transport: str, repeat: int) -> None:
+    print(f"\n{protocol} over {transport}")
+    header = ("operation", "airtime on (ms)", "air floor (ms)", "ratio", "host only (ms)")
+    print(f"{header[0]:<22} {header[1]:>16} {header[2]:>15} {header[3]:>6} {header[4]:>15}")
+    for tags in (1, 5, 10, 20):
+        row(protocol, transport, repeat, f"inventory {tags} tags", tags, lambda r, u: r.inventory())
+    row(protocol, transport, repeat, "read 8 blocks", 1, lambda r, u: r.read_blocks(u, 0, 8))
+    row(protocol, transport, repeat, "write AFI (verified)", 1, lambda r, u: r.write_afi(u, 0xC2))
+
+
+def row(protocol: str, transport: str, repeat: int, label: str, tags: int,
+        operation: Callable[[object, bytes], object]) -> None:
+    figures = []
+    for airtime in (True, False):
+        field = RFField(airtime=airtime, programming_time=0.005)
+        uids = [make_uid(1000 + n) for n in range(tags)]
+        for uid in uids:
+            field.place(SlixTag(uid))
+        first = uids[0]
+        with simulated_reader(field, protocol=protocol, transport=transport) as reader:
+            operation(reader, first)  # warm-up (port settings, imports)
+            figures.append(timed(field, lambda r=reader, u=first: operation(r, u), repeat))
+    (wall_on, air), (wall_off, _) = figures
+    ratio = wall_on / air if air else float("nan")
+    print(f"{label:<22} {wall_on * 1e3:>16.1f} {air * 1e3:>15.1f} {ratio:>6.2f} {wall_off * 1e3:>15.2f}")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--repeat", type=int, default=15)
+    parser.add_argument("--transport", default="pty", choices=("pty", "tcp", "url"))
+    args = parser.parse_args()
+    for protocol in ("3m", "trf7970a"):
+        run(protocol, args.transport, args.repeat)
+
+
+if __name__ == "__main__":
+    main()
