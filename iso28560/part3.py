@@ -15,7 +15,11 @@ Extension blocks follow from byte 34: length of the whole block, 2-byte id (LSB
 first), an XOR checksum making the block XOR to zero, payload; a length of 0
 ends the list and 1 is a filler byte. Ids: 1 library extension, 2 acquisition,
 3 library supplement, 4 title, 5 interlibrary loan. This codec maps the title
-block to ``TagData.title`` and keeps the others as raw payloads.
+block to ``TagData.title`` (written as UTF-8, read as UTF-8 or else ISO 8859-1)
+and keeps the others as raw payloads (``TagData.extra`` entries named
+``part3_extension_<id>``). Only the class of the type of usage fits in byte 0:
+0x13 is written as class 1 and read back as 0x10; no type of usage is written
+as class 1 (circulating).
 
 Deviations met in the field (libdanrfid's DDM findings, rfidgeek, Wildau
 decoder) are decoded with a named warning: bytes reversed inside every 4-byte
