@@ -166,3 +166,20 @@ def test_round_trip(pii: str, owner: str | None, usage: int | None, parts: int, 
     assert tag.data == TagData(pii, owner_institution=owner, parts_in_item=parts, part_number=part,
                                type_of_usage=expected_usage, title=title)
     assert tag.warnings == ()
+
+
+def test_rfidgeek_writer_layout_is_read_as_swapped_set() -> None:
+    """scriptotek/pyrfidgeek write_danish_model_tag: byte 0 = 0x11, byte 1 = part number, byte 2 =
+    number of parts (the reverse of ISO 28560-3), ISIL country at 21-22, library from 23, CRC over
+    bytes 0-18 and 21-31 plus two 0x00, stored LSB first. Part 2 of 3 must come back as part 2 of 3."""
+    image = bytearray(32)
+    image[0:3] = bytes([0x11, 2, 3])
+    image[3:11] = b"03010822"
+    image[21:23] = b"NO"
+    image[23:30] = b"0030100"
+    crc = basic_crc(bytes(image), 32)
+    image[19:21] = bytes([crc & 0xFF, crc >> 8])
+    tag = decode(bytes(image))
+    assert tag.crc_ok and tag.owner_institution == "NO-0030100"
+    assert (tag.data.parts_in_item, tag.data.part_number) == (3, 2)
+    assert "parts-swapped" in [w.split(":")[0] for w in tag.warnings]
