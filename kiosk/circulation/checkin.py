@@ -31,6 +31,7 @@ from kiosk.i18n import Message, _
 log = logging.getLogger(__name__)
 
 HAND_TO_STAFF = _("This item could not be returned here. Please hand it to staff.")
+NOT_ON_LOAN = _("This item was not on loan.")
 
 _INSTRUCTION_MESSAGES: dict[Instruction, Message] = {
     Instruction.SHELVE: _("Returned. Thank you!"),
@@ -147,13 +148,32 @@ def check_in(svc: Services, group: ItemGroup, row: ItemRow, intent: int) -> None
             continue  # still charged: the checkin did not apply, send it again
         if not getattr(response, "ok", False):
             if _not_on_loan(svc, group.item_id):  # e.g. "not checked out": secured and not charged agree
-                _returned(svc, group, row, intent, response)
+                _refused_not_on_loan(svc, row, intent, response)
                 return
             _checkin_failed(svc, group, row, intent, "checkin refused", response)
             return
         _returned(svc, group, row, intent, response)
         return
     _checkin_failed(svc, group, row, intent, "checkin not applied after two attempts")
+
+
+def _refused_not_on_loan(svc: Services, row: ItemRow, intent: int, response: object) -> None:
+    """The SIGB refused a checkin of an item it does not have on loan: nothing disagrees, nothing to alert."""
+    svc.intents.close(intent)
+    instruction = routing(
+        getattr(response, "alert_type", None),
+        getattr(response, "destination", None) or None,
+        getattr(response, "sort_bin", None) or None,
+    )
+    message = HAND_TO_STAFF if instruction is Instruction.SEE_STAFF else NOT_ON_LOAN
+    row.update(
+        status=ItemStatus.REFUSED,
+        reason=sigb_messages(response),
+        message=message,
+        instruction=instruction,
+        title=getattr(response, "title", None) or None,
+        sort_bin=getattr(response, "sort_bin", None) or None,
+    )
 
 
 def _not_on_loan(svc: Services, item_id: str) -> bool:

@@ -65,7 +65,9 @@ def test_stack_with_every_kind_of_tag(demo: Demo) -> None:
     shown = rows(demo)
     for item in (*good, full_set):
         assert shown[item.item_id].status is ItemStatus.BORROWED
-        assert shown[item.item_id].due_date is not None and shown[item.item_id].instruction is Instruction.TAKE
+        assert (
+            shown[item.item_id].due_date is not None and shown[item.item_id].instruction is Instruction.TAKE
+        )
         assert charged_to(demo, item.item_id) == card
         assert all(t.afi == AFI_ON_LOAN and not t.eas for t in item.tags)
     assert shown[foreign.item_id].status is ItemStatus.NOT_OURS
@@ -73,7 +75,10 @@ def test_stack_with_every_kind_of_tag(demo: Demo) -> None:
     assert shown[reserved.item_id].reason.render() == sigb_text.ON_HOLD_FOR_OTHER
     assert reserved.tags[0].afi == AFI_SECURED
     incomplete = shown[half_set.item_id]
-    assert incomplete.status is ItemStatus.REFUSED and (incomplete.parts_seen, incomplete.parts_total) == (1, 2)
+    assert incomplete.status is ItemStatus.REFUSED and (incomplete.parts_seen, incomplete.parts_total) == (
+        1,
+        2,
+    )
     assert "1 of 2 parts" in incomplete.message.render("en") and charged_to(demo, half_set.item_id) is None
     statuses = sorted(r.status.value for r in demo.station.session.items)
     assert statuses.count("unreadable") == 1 and statuses.count("patron_card") == 1
@@ -142,7 +147,9 @@ def test_own_loan_is_renewed_or_refused_per_policy(demo: Demo, tmp_path, clock) 
 
     from kiosk.faultsim.runner import demo_for_runs
 
-    with demo_for_runs(tmp_path / "refuse", clock, config={"circulation": {"on_own_loan": "refuse"}}) as other:
+    with demo_for_runs(
+        tmp_path / "refuse", clock, config={"circulation": {"on_own_loan": "refuse"}}
+    ) as other:
         other.station.open()
         login(other)
         mine = other.item("item_on_loan")
