@@ -1,4 +1,4 @@
-"""A kiosk on the real simulators for every circulation test: SIGB over TCP, reader driver over a URL transport."""
+"""A kiosk on the real simulators for circulation tests: SIGB over TCP, reader driver over a URL transport."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Identification and borrowing over the real simulators: SIGB first, tag second, undo when the tag refuses."""
+"""Identification and borrowing on the real simulators: SIGB first, tag second, undo when the tag refuses."""
 
 from __future__ import annotations
 
