@@ -35,4 +35,8 @@ def open_reader(port: str, *, baudrate: int | None = None, **options: Any) -> Fe
     settings = SERIAL_SETTINGS if baudrate is None else SerialSettings(baudrate, 8, "E", 1)
     transport = open_transport(port, settings, backoff=backoff if isinstance(backoff, Backoff) else None,
                                **transport_options)
-    return FeigReader(transport, **options)
+    try:
+        return FeigReader(transport, **options)
+    except BaseException:
+        transport.close()
+        raise

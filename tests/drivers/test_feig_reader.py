@@ -11,6 +11,7 @@ import serial
 
 import iso28560
 from drivers import open_reader
+from drivers.base import ItemReader
 from drivers.errors import (
     AddressError,
     BlockLocked,
@@ -89,6 +90,18 @@ def test_every_operation_over_each_transport(field: RFField, transport: str) -> 
         reader.eas_set(other.uid)
         assert reader.eas_alarm(other.uid) is True and book.eas is False
         reader.rf_reset()
+
+
+def test_implements_item_reader_and_advanced_frames(field: RFField) -> None:
+    field.place(SlixTag(UID, b"DATA"))
+    with simulated_reader(field, driver_options={**FAST, "advanced": True}) as reader:
+        assert isinstance(reader, ItemReader)
+        assert reader.read_blocks(UID, 0, 1).data == b"DATA"
+        reader.lock_blocks(UID, 0, 1)
+        reader.lock_blocks(UID, 0, 1)  # already locked: the goal state, not an error
+        assert reader.read_blocks(UID, 0, 1).locked == (True,)
+    with pytest.raises(TypeError):
+        simulated_reader(field, driver_options={"colour": "blue"})
 
 
 def test_blocks_travel_byte_reversed_on_the_wire(reader: FeigReader, field: RFField) -> None:
