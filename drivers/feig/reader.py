@@ -18,6 +18,7 @@ from collections.abc import Callable
 from drivers.base import BlockData, ReaderInfo, SystemInfo, TagInfo
 from drivers.errors import (
     BlockLocked,
+    InvalidRequest,
     NoTag,
     ReaderError,
     ReaderTimeout,
@@ -179,8 +180,8 @@ class FeigReader(ItemReaderBase):
         uid = self._uid(uid)
         size = self._block_sizes.get(uid, 4)
         if not data or len(data) % size:
-            raise WriteFailed(f"write to {uid.hex().upper()}: {len(data)} bytes is not a whole number of "
-                              f"{size}-byte blocks (pad the data)")
+            raise InvalidRequest(f"write to {uid.hex().upper()}: {len(data)} bytes is not a whole number of "
+                                 f"{size}-byte blocks (pad the data)")
         with self.lock:
             try:
                 for start, n in p.block_chunks(first, len(data) // size, self.max_blocks_per_write):

@@ -16,6 +16,7 @@ from drivers.errors import (
     AddressError,
     BlockLocked,
     Collision,
+    InvalidRequest,
     NoTag,
     ReaderError,
     ReaderGone,
@@ -99,6 +100,8 @@ def test_implements_item_reader_and_advanced_frames(field: RFField) -> None:
         assert reader.read_blocks(UID, 0, 1).data == b"DATA"
         reader.lock_blocks(UID, 0, 1)
         reader.lock_blocks(UID, 0, 1)  # already locked: the goal state, not an error
+        with pytest.raises(InvalidRequest, match="not a whole number of 4-byte blocks"):
+            reader.write_blocks(UID, 1, b"ABC")
         assert reader.read_blocks(UID, 0, 1).locked == (True,)
     with pytest.raises(TypeError):
         simulated_reader(field, driver_options={"colour": "blue"})
