@@ -23,8 +23,13 @@ from drivers.base import ItemReader
 from drivers.errors import AddressError, BlockLocked, Collision, NoTag, ReaderError
 from iso28560.model import DecodedTag
 
+
+class NotReadable(ReaderError):
+    """This reader cannot read tag memory right now (buffered read mode): a per-tag matter."""
+
+
 # Errors about this one tag (it left the field, collided, is read-protected): not the reader's health.
-TAG_ERRORS = (NoTag, Collision, BlockLocked, AddressError)
+TAG_ERRORS = (NoTag, Collision, BlockLocked, AddressError, NotReadable)
 
 
 class TagIdentifier:
@@ -100,4 +105,4 @@ def _complete(head: bytes, decoded: DecodedTag) -> bool:
     return not any(head[-4:])
 
 
-__all__ = ["TAG_ERRORS", "ReaderError", "TagIdentifier"]
+__all__ = ["TAG_ERRORS", "NotReadable", "ReaderError", "TagIdentifier"]

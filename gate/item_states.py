@@ -51,6 +51,9 @@ class ItemStateService:
         self._order = itertools.count()
         self._queued: set[str] = set()
         self._titles: dict[str, list[TitleCallback]] = {}
+        self._failed: dict[
+            str, float
+        ] = {}  # item id -> when its last look-up failed (not retried before retry_s)
         self._lock = threading.Lock()
         self._thread: threading.Thread | None = None
         self._stop = threading.Event()
@@ -95,11 +98,14 @@ class ItemStateService:
         """Record a state learnt elsewhere (tests, a preload from the SIGB)."""
         self._store(state)
 
-    def _enqueue(self, item_id: str, priority: int) -> None:
+    def _enqueue(self, item_id: str, priority: int, retry: bool = False) -> None:
         if self.lookup is None:
             return
         with self._lock:
-            if item_id in self._queued:
+            failed_at = self._failed.get(item_id)
+            if item_id in self._queued or (
+                not retry and failed_at is not None and self.clock() - failed_at < self.retry_s
+            ):
                 return
             self._queued.add(item_id)
         self._queue.put((priority, next(self._order), item_id))
@@ -132,8 +138,12 @@ class ItemStateService:
             state = self.lookup.item_state(item_id)
         except LookupFailed as exc:
             self.failures += 1
+            with self._lock:
+                self._failed[item_id] = self.clock()
             log.warning("item look-up: %s", exc)
             return None
+        with self._lock:
+            self._failed.pop(item_id, None)
         self._store(state)
         with self._lock:
             callbacks = self._titles.pop(item_id, []) if state.title else []
@@ -147,7 +157,7 @@ class ItemStateService:
         with self._lock:
             waiting = list(self._titles)
         for item_id in waiting:
-            self._enqueue(item_id, URGENT)
+            self._enqueue(item_id, URGENT, retry=True)
 
     def _store(self, state: CirculationState) -> None:
         self._states[state.item_id] = state

@@ -25,8 +25,9 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Callable, Iterator
+from dataclasses import replace
 
-from drivers.base import ItemReader
+from drivers.base import ItemReader, TagInfo
 
 from .events import CirculationState, Sighting
 from .identify import TAG_ERRORS, TagIdentifier
@@ -44,6 +45,10 @@ class Detector:
 
     def poll(self, reader_name: str, reader: ItemReader, antenna: int | None) -> Iterator[Sighting]:
         raise NotImplementedError
+
+    def _cached_first(self, tags: list[TagInfo]) -> list[TagInfo]:
+        """Tags already identified cost nothing: decide on them before reading new ones."""
+        return sorted(tags, key=lambda tag: self.identifier.cached(tag.uid) is None)
 
     def _identify(self, reader: ItemReader, uid: bytes, dsfid: int | None) -> tuple[object, bool]:
         if not self.policy.needs_identification:
@@ -70,21 +75,35 @@ class AfiDetector(Detector):
 
 
 class EasDetector(Detector):
+    def __init__(
+        self,
+        policy: DetectionPolicy,
+        identifier: TagIdentifier,
+        clock: Callable[[], float] = time.monotonic,
+        memory_s: float = 1.5,
+    ) -> None:
+        super().__init__(policy, identifier, clock)
+        self.memory_s = memory_s
+        self._eas: dict[bytes, tuple[float, bool | None]] = {}  # uid -> (checked at, its EAS bit)
+        self._last: Sighting | None = None
+
     def poll(self, reader_name: str, reader: ItemReader, antenna: int | None) -> Iterator[Sighting]:
         if antenna is not None:
             reader.select_antenna(antenna)
         if not reader.eas_alarm():
             return
         seen = self.clock()
-        tags = reader.inventory(antenna=antenna) if self.policy.needs_identification else []
+        tags = (
+            self._cached_first(reader.inventory(antenna=antenna)) if self.policy.needs_identification else []
+        )
         attributed = False
         for tag in tags:
             decoded, identified = self._identify(reader, tag.uid, tag.dsfid)
-            eas = self._eas_of(reader, tag.uid)
-            if eas is False:
+            # A lone tag must be the one that answered; among several, ask each (addressed EAS alarm).
+            if len(tags) > 1 and self._eas_of(reader, tag.uid, seen) is False:
                 continue
             attributed = True
-            yield Sighting(
+            self._last = Sighting(
                 time=seen,
                 uid=tag.uid,
                 reader=reader_name,
@@ -93,18 +112,28 @@ class EasDetector(Detector):
                 decoded=decoded,
                 identified=identified,
             )  # type: ignore[arg-type]
-        if not attributed:
-            yield Sighting(
-                time=seen, uid=None, reader=reader_name, antenna=antenna, eas=True, identified=False
-            )
+            yield self._last
+        if attributed:
+            return
+        if self._last is not None and seen - self._last.time <= self.memory_s:
+            # The armed item just named is leaving the field (answered the EAS poll, not the
+            # inventory that followed): same passage, not a new unattributed alarm.
+            yield replace(self._last, time=seen)
+            return
+        yield Sighting(time=seen, uid=None, reader=reader_name, antenna=antenna, eas=True, identified=False)
 
-    @staticmethod
-    def _eas_of(reader: ItemReader, uid: bytes) -> bool | None:
+    def _eas_of(self, reader: ItemReader, uid: bytes, now: float) -> bool | None:
         """The tag's own EAS bit (addressed EAS alarm), or None when the tag did not answer at all."""
+        cached = self._eas.get(uid)
+        if cached is not None and now - cached[0] <= self.memory_s:
+            return cached[1]
         try:
-            return reader.eas_alarm(uid)
+            armed: bool | None = reader.eas_alarm(uid)
         except TAG_ERRORS:
-            return None
+            armed = None
+        self._eas = {u: v for u, v in self._eas.items() if now - v[0] <= self.memory_s}
+        self._eas[uid] = (now, armed)
+        return armed
 
 
 class DatabaseDetector(Detector):
@@ -130,7 +159,7 @@ class DatabaseDetector(Detector):
 
     def poll(self, reader_name: str, reader: ItemReader, antenna: int | None) -> Iterator[Sighting]:
         yield from self._late()
-        for tag in reader.inventory(antenna=antenna):
+        for tag in self._cached_first(reader.inventory(antenna=antenna)):
             seen = self.clock()
             decoded = self.identifier.identify(reader, tag.uid, tag.dsfid)
             item_id = decoded.primary_item_identifier if decoded is not None else None

@@ -21,6 +21,14 @@ FAST = TrafficProfile(
     tags_per_visitor=(1, 3),
     network=("FR-751131015",),
     speeds={"normal": 1.0, "fast": 1.0},
+    kinds={
+        "secured": 0.3,
+        "on_loan": 0.3,
+        "patron_card": 0.15,
+        "foreign": 0.1,
+        "equipment": 0.05,
+        "blank": 0.1,
+    },
 )
 
 
@@ -46,6 +54,8 @@ def run_traffic(
         store=GateDatabase(":memory:"),
     )
     alarms: list[tuple[float, bytes | None]] = []
+    records: list = []
+    gate.controller.on_alarm.append(lambda alarm, record: records.append(record))
     gate.controller.on_alarm.append(
         lambda alarm, record: alarms.append((alarm.sighting.time, alarm.sighting.uid))
     )
@@ -58,6 +68,7 @@ def run_traffic(
     finally:
         traffic.stop()
         gate.close()
+    gate.records = records
     return traffic.score(alarms, light.activations), gate
 
 
