@@ -321,13 +321,11 @@ _TRUNCATED_TRAILER = re.compile(r"(?:AY\dAZ|\|AZ)[0-9A-Fa-f]{0,3}$")
 
 
 def _trailer_without_checksum(text: str, frame: bytes) -> tuple[int | None, str]:
-    """No ``AZ`` checksum: a bare ``AY<digit>`` still gives the sequence; a cut checksum is an error."""
+    """No ``AZ`` checksum: a cut checksum is an error."""
     if _TRUNCATED_TRAILER.search(text):
         raise ParseError(f"malformed error-detection trailer at the end of {text[-12:]!r}: AZ must be "
                          f"followed by four hex digits", frame=frame, offset=text.rfind("AZ"))
-    if text[-3:-1] == "AY" and "0" <= text[-1] <= "9":
-        return ord(text[-1]) - 48, text[:-3]
-    return None, text
+    return None, text  # a bare AY<digit> is recognised by _parse, which knows where fixed fields end
 
 
 def _parse(text: str, sequence: int | None, raw: str, frame: bytes) -> Message:
@@ -339,6 +337,8 @@ def _parse(text: str, sequence: int | None, raw: str, frame: bytes) -> Message:
         raise ParseError(f"frame does not start with a two-digit message identifier: {text[:20]!r}",
                          frame=frame, offset=0)
     name = layout.cls.__name__
+    if sequence is None and text[-3:-1] == "AY" and "0" <= text[-1] <= "9":
+        sequence, text = _bare_sequence(text, layout.fixed_end)
     if len(text) < layout.fixed_end:
         raise ParseError(f"{name} ({command}) needs {layout.fixed_end - 2} characters of fixed fields, "
                          f"got {len(text) - 2}: {text!r}", frame=frame, offset=len(text))
@@ -351,6 +351,14 @@ def _parse(text: str, sequence: int | None, raw: str, frame: bytes) -> Message:
                              frame=frame, offset=start) from None
     extra = _parse_variable(text, layout, values, frame)
     return layout.build(values, extra, sequence, raw)
+
+
+def _bare_sequence(text: str, fixed_end: int) -> tuple[int | None, str]:
+    """``AY<digit>`` ending the variable part without a checksum (some SIGBs): the sequence number."""
+    start = len(text) - 3
+    if start == fixed_end or (start > fixed_end and text[start - 1] == "|"):
+        return ord(text[-1]) - 48, text[:start]
+    return None, text
 
 
 def _parse_variable(text: str, layout: _Layout, values: dict[str, Any], frame: bytes) -> tuple:

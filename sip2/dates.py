@@ -38,7 +38,9 @@ def format_sip_date(value: datetime | None) -> str:
     if value.tzinfo is not None:
         value = value.astimezone(UTC)
         zone = "   Z"
-    return f"{value:%Y%m%d}{zone}{value:%H%M%S}"
+    # explicit widths: strftime's %Y does not zero-pad years before 1000 on glibc
+    day = f"{value.year:04d}{value.month:02d}{value.day:02d}"
+    return f"{day}{zone}{value.hour:02d}{value.minute:02d}{value.second:02d}"
 
 
 def parse_sip_date(text: str) -> datetime | None:

@@ -252,3 +252,12 @@ def test_fixed_dates_in_utc_round_trip() -> None:
     message = m.CheckinRequest(transaction_date=WHEN.replace(tzinfo=UTC), item_id="1")
     assert b"20240301   Z101530" in codec.encode(message)
     assert codec.decode(codec.encode(message)) == message
+
+
+def test_bare_sequence_without_checksum() -> None:
+    assert codec.decode(b"941AY3").sequence == 3
+    refused = codec.decode(b"120NUN20140124    131049AOHUTL|AA2|AB1|AJ|AH|AY4\r")
+    assert refused.sequence == 4 and refused.extra == ()
+    # 'AY5' inside a fixed field is data, not a trailer
+    status = codec.decode(b"990080zAY5")
+    assert isinstance(status, m.SCStatus) and status.protocol_version == "zAY5" and status.sequence is None
