@@ -4,8 +4,10 @@
 - :mod:`sip2.codec`: ``encode(message) -> bytes`` and ``FrameReader.feed(bytes)`` -> messages;
 - :mod:`sip2.checksum`, :mod:`sip2.dates`: the error-detection checksum and SIP dates;
 - :mod:`sip2.session`: the client-side conversation state (sequence numbers, matching replies, resends);
-- :mod:`sip2.client`: ``SIP2Client`` over TCP/TLS (login, keepalive, reconnect, outcome-unknown);
-- :mod:`sip2.errors`: the error family; :mod:`sip2.cli` and :mod:`sip2.doctor`: ``borne sip2``.
+- :mod:`sip2.client`: ``SIP2Client`` over TCP/TLS (login, keepalive, reconnect, outcome-unknown), with
+  :mod:`sip2.transport` opening the connection;
+- :mod:`sip2.errors`: the error family; :mod:`sip2.render`: messages as JSON or readable lines;
+- :mod:`sip2.cli` and :mod:`sip2.doctor`: ``borne sip2`` and the SIGB qualification report.
 """
 
 from sip2.codec import NEED_DATA, FrameReader, decode, encode
