@@ -20,8 +20,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from kiosk.faultsim.killed import run_killed  # noqa: E402
-from kiosk.faultsim.runner import run_once  # noqa: E402
+from kiosk.faultsim.killed import run_killed
+from kiosk.faultsim.runner import run_once
 
 
 def main() -> int:
@@ -50,8 +50,10 @@ def main() -> int:
             if not result.ok:
                 failures.append(result.describe())
             if (n + 1) % 500 == 0:
-                print(f"... {n + 1} runs, {len(failures)} violation(s), {time.perf_counter() - started:.0f} s",
-                      flush=True)
+                print(
+                    f"... {n + 1} runs, {len(failures)} violation(s), {time.perf_counter() - started:.0f} s",
+                    flush=True,
+                )
     elapsed = time.perf_counter() - started
     print(f"\n{counts['runs']} runs in {elapsed:.1f} s ({counts['runs'] / elapsed:.1f} runs/s)")
     for key in sorted(counts):

@@ -6,9 +6,10 @@ The security state lives in two places on an ISO 15693 tag: the AFI byte
 bit. Both are written according to the configured
 :class:`kiosk.config.SecuritySection`.
 
-A write is only trusted once read back: the AFI is re-read with Get System
-Information, because a tag lifted during programming ("tearing") can leave
-either value. The result reports the AFI actually read, so a caller that gave
+A write is only trusted once read back: the driver's ``write_afi(verify=True)``
+re-reads the AFI with Get System Information (a weak write or a tag lifted
+during programming — "tearing" — can leave either value), and after a failure
+the AFI is read once more here. The result reports the AFI actually read, so a caller that gave
 up knows which way the tag ended up — that decides whether it must undo the
 SIGB side or alert staff. A locked AFI is not retried.
 
@@ -92,10 +93,8 @@ class TagSecurity:
                 log.info("tag %s: security write attempt %d failed: %s", uid.hex(), attempt, exc)
                 error, seen = str(exc), self.read_afi(uid)
                 continue
-            seen = self.read_afi(uid)
-            if seen == afi:
-                return WriteResult(True, seen, attempt)
-            error = "no answer on read-back" if seen is None else f"read back AFI 0x{seen:02X}"
+            # write_afi(verify=True) has read the AFI back: a write that did not take raised above
+            return WriteResult(True, afi, attempt)
         return WriteResult(False, seen, attempts, error)
 
     def _write_eas(self, uid: bytes, on: bool) -> None:
