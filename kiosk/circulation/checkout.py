@@ -168,18 +168,25 @@ def undo_charge(svc: Services, group: ItemGroup, intent: int, reason: str) -> bo
         )
         svc.intents.close(intent)
         return False
+    answered = False
     try:
         response = svc.sigb.change("checkin", group.item_id, return_date=svc.return_date())
-        undone = bool(getattr(response, "ok", False))
+        answered = True
+        undone = bool(getattr(response, "ok", False)) or not charged_state_now(svc, group.item_id)
     except SigbOutcomeUnknown:
         try:
             undone = not charged_state_now(svc, group.item_id)
-        except SigbUnavailable:
+        except SigbUnavailable as exc:
+            svc.go_offline(str(exc))
             undone = False
-    except SigbUnavailable:
+    except SigbUnavailable as exc:
+        svc.go_offline(str(exc))
         undone = False
     if undone:
         svc.alert(group.item_id, group.uids, "unsecure_failed", f"{reason}; checked back in")
+        svc.intents.close(intent)
+    elif answered:  # the SIGB refused the check-in back: charged with a secured tag, staff must look
+        svc.alert(group.item_id, group.uids, "checkin_failed", f"{reason}; the check-in back was refused")
         svc.intents.close(intent)
     else:
         # the intent stays open at "undoing": recovery completes the check-in when the SIGB answers
