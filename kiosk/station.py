@@ -93,7 +93,7 @@ class Station:
         self.status = StationStatus(config.languages.default)
         self.events = EventGroup(self, ("session", "patron_card"))
         self.intents = IntentLog(config.journal.intents)
-        self.journal = PilotJournal(event_journal, clock)
+        self.journal = PilotJournal(event_journal)  # real time for durations, whatever the station clock
         self.sigb = SigbLink(sigb_client_factory, on_change=self._on_sigb_change)
         self.security = TagSecurity(reader, config.security)
         self.svc = Services(
