@@ -3,8 +3,8 @@
 300 runs in CI: 276 in-process runs (SIGB down before/after a request, lost replies, stalls, corrupted
 replies, tag write failures, weak writes, tags torn away mid-write) and 24 runs where the station process is
 killed with SIGKILL during a checkout, a return or a replay, then restarted on the same files.
-``benchmarks/soak_circulation.py`` runs 10,000. A failing seed is printed; rerun it with
-``python -c "from kiosk.faultsim.runner import run_once; ..."``.
+``benchmarks/soak_circulation.py`` runs 10,000. A failing seed is printed; rerun one with
+``python benchmarks/soak_circulation.py --runs 1 --seed SEED`` (or ``--runs 0 --killed 1`` for a killed run).
 """
 
 from __future__ import annotations
