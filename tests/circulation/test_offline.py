@@ -106,3 +106,14 @@ def test_staff_forced_offline_stays_until_released(demo: Demo) -> None:
     assert demo.station.status.offline and demo.station.status.offline_forced
     assert demo.station.force_offline(False).result()
     assert not demo.station.status.offline
+
+
+def test_sigb_that_reports_it_cannot_serve_puts_the_station_offline(tmp_path: Path) -> None:
+    with demo_for_runs(tmp_path, ManualClock()) as demo:
+        demo.sigb.faults.circulation_offline = True  # 98: up, but circulation offline
+        demo.station.open()
+        assert demo.station.status.offline and "offline" in demo.station.status.offline_reason
+        demo.sigb.faults.circulation_offline = False
+        demo.clock.advance(5)
+        demo.station.step()
+        assert not demo.station.status.offline
