@@ -63,7 +63,7 @@ from kiosk.circulation.pad import PadTag, PadWatcher, TagKind
 from kiosk.circulation.recovery import RecoveryReport, recover
 from kiosk.circulation.security import TagSecurity
 from kiosk.circulation.sigb import SigbLink
-from kiosk.config import KioskConfig
+from kiosk.config import ConfigError, KioskConfig
 from kiosk.i18n import _
 
 log = logging.getLogger(__name__)
@@ -132,6 +132,8 @@ class Station:
 
         for path in (config.journal.queue, config.journal.events, config.journal.intents):
             Path(path).parent.mkdir(parents=True, exist_ok=True)
+        if config.reader.driver == "simulated":
+            raise ConfigError("reader.driver", '"simulated" is only available with borne kiosk --demo')
         options = {"baudrate": config.reader.baudrate} if config.reader.baudrate else {}
         reader = open_reader(config.reader.driver, config.reader.port, **options)
         client_config = ClientConfig(**config.sigb.client_options())
