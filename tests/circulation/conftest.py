@@ -18,7 +18,8 @@ def clock() -> ManualClock:
 
 @pytest.fixture
 def demo(tmp_path: Path, clock: ManualClock) -> Iterator[Demo]:
-    kiosk = demo_for_runs(tmp_path, clock)
+    # a generous SIP2 timeout: a loaded machine must not turn a slow reply into a lost one here
+    kiosk = demo_for_runs(tmp_path, clock, config={"sigb": {"timeout": 1.0}})
     kiosk.station.open()
     yield kiosk
     kiosk.close()
