@@ -20,6 +20,15 @@ Rules worth knowing (they mirror what a network SIGB such as Koha does):
   patron's later loan. Replaying an offline checkout already applied is
   idempotent.
 * **Refusals** carry a French screen message (see :mod:`simulators.sigb.messages`).
+* **Whole seconds.** SIP2 dates have one-second resolution, so every
+  circulation time (the clock's, and the dates a request carries) is stored at
+  whole seconds and compared at that resolution: a checkin sent in the same
+  second as its checkout carries a return date equal to the loan date, never
+  one "before" it. A UTC-marked request date is converted to local time.
+* **A loan ends any routing.** Lending an item (an offline replay may lend one
+  that sat on a hold shelf for someone else) clears its transit and puts a
+  waiting hold back in the queue, as Koha's "revert waiting status" does: the
+  item is no longer on the shelf, and the hold is routed again at its return.
 * Every applied change is appended to :attr:`Library.transactions`, the log that
   invariant checkers compare with what a kiosk did to the tags.
 
@@ -284,11 +293,20 @@ class Library:
         self.lock = threading.RLock()
         self.branches: dict[str, BranchRecord] = {b.code: b for b in dataset.branches}
         self._branch_aliases = {k.casefold(): b.code for b in dataset.branches for k in (b.code, b.isil)}
-        now = clock()
+        now = whole_second(clock())
         self.patrons: dict[str, Patron] = {p.card: _build_patron(p, now) for p in dataset.patrons}
         self.items: dict[str, Item] = {i.barcode: self._build_item(i, now) for i in dataset.items}
         self.transactions: list[Transaction] = []
         self._payments = 0
+
+    # -- time ---------------------------------------------------------------------------------
+
+    def _now(self) -> datetime:
+        return whole_second(self.clock())
+
+    def _effective(self, when: datetime | None, offline: bool) -> datetime:
+        """When an action takes effect: its original date for an offline replay, else now."""
+        return whole_second(when) if offline and when is not None else self._now()
 
     # -- lookups --------------------------------------------------------------------------------
 
@@ -325,7 +343,7 @@ class Library:
                       for f in PATRON_FLAGS}
             return PatronView(patron_id, valid=False, valid_pin=False if pin else None, flags=denied,
                               screen_messages=(msg.UNKNOWN_PATRON,))
-        standing = self._standing(patron, self.clock())
+        standing = self._standing(patron, self._now())
         holds = self.holds_of(patron_id)
         return PatronView(
             patron_id, valid=True, valid_pin=None if not pin else pin == patron.pin,
@@ -415,7 +433,7 @@ class Library:
                  renewal_policy: bool = False) -> CheckoutResult:
         """Lend an item. With ``no_block`` (an offline replay) blocks and limits are ignored and
         ``when``/``nb_due_date`` are the original checkout and due dates."""
-        effective = (when or self.clock()) if no_block else self.clock()
+        effective = self._effective(when, no_block)
         branch = self.branch_code(branch)
         refuse = functools.partial(CheckoutResult, False, patron_id, item_id)
         patron, problem = self._authenticate(patron_id, pin, no_block)
@@ -472,10 +490,13 @@ class Library:
         if item.holds and item.holds[0].patron_id == patron.card:
             notes.append(msg.HOLD_FILLED)
         item.holds = [h for h in item.holds if h.patron_id != patron.card]
+        for hold in item.holds:  # the item leaves the hold shelf: the hold waits for its return again
+            hold.waiting_since = None
         if item.status in ("lost", "missing"):
             item.status = "available"
         item.checked_out_to, item.loan_date, item.renewals = patron.card, when, 0
-        item.due_date = nb_due_date if (offline and nb_due_date) else self.due_date_for(item, when)
+        item.due_date = (whole_second(nb_due_date) if offline and nb_due_date
+                         else self.due_date_for(item, when))
         item.in_transit_to, item.location = None, None
         self._log("checkout", item, patron.card, branch, when, offline, due_date=item.due_date)
         return CheckoutResult(True, patron.card, item.barcode, title=item.title, due_date=item.due_date,
@@ -486,7 +507,7 @@ class Library:
     @_locked
     def renew(self, patron_id: str, item_id: str, *, branch: str | None = None, pin: str | None = None,
               no_block: bool = False, when: datetime | None = None) -> RenewResult:
-        effective = (when or self.clock()) if no_block else self.clock()
+        effective = self._effective(when, no_block)
         patron, problem = self._authenticate(patron_id, pin, no_block)
         if patron is None:
             return RenewResult(False, patron_id, item_id, screen_messages=(problem,))
@@ -529,7 +550,7 @@ class Library:
         patron, problem = self._authenticate(patron_id, pin, offline=False)
         if patron is None:
             return RenewAllResult(False, patron_id, screen_messages=(problem,))
-        now = self.clock()
+        now = self._now()
         renewed, unrenewed, notes = [], [], []
         for item in sorted(self.loans_of(patron_id), key=lambda i: i.barcode):
             result = self._renew(patron, item, now, self.branch_code(branch), offline=False)
@@ -545,7 +566,7 @@ class Library:
 
         The effective return time is ``return_date`` when given (Koha uses it as the
         actual return time), else ``when`` for an offline replay, else now."""
-        effective = return_date or ((when or self.clock()) if no_block else self.clock())
+        effective = whole_second(return_date) if return_date else self._effective(when, no_block)
         branch = self.branch_code(branch)
         item = self.items.get(item_id)
         if item is None:
@@ -651,7 +672,7 @@ class Library:
         patron.fines -= paid
         self._payments += 1
         transaction_id = f"PAY{self._payments:06d}"
-        self._log("fee_paid", None, patron_id, self.branch_code(branch), self.clock(), False,
+        self._log("fee_paid", None, patron_id, self.branch_code(branch), self._now(), False,
                   amount=paid, note=transaction_id)
         return FeePaidResult(True, patron_id, transaction_id, patron.fines, screen_messages=(
             msg.FEE_PAID.format(amount=msg.euros(paid), balance=msg.euros(patron.fines)),))
@@ -667,7 +688,7 @@ class Library:
         pickup = self.branch_code(pickup_branch) if pickup_branch else patron.home_branch
         if pickup is None:
             raise KeyError(f"unknown pickup branch {pickup_branch!r}")
-        hold = Hold(patron_id, pickup, self.clock())
+        hold = Hold(patron_id, pickup, self._now())
         self.items[item_id].holds.append(hold)
         return hold
 
@@ -701,9 +722,16 @@ class Library:
              note: str = "") -> None:
         self.transactions.append(Transaction(
             seq=len(self.transactions) + 1, kind=kind, item_id=item.barcode if item else None,
-            patron_id=patron_id, branch=branch, when=when, recorded_at=self.clock(), offline=offline,
+            patron_id=patron_id, branch=branch, when=when, recorded_at=self._now(), offline=offline,
             due_date=due_date, amount=amount, note=note,
         ))
+
+
+def whole_second(value: datetime) -> datetime:
+    """``value`` as a local naive time at SIP2's one-second resolution."""
+    if value.tzinfo is not None:
+        value = value.astimezone().replace(tzinfo=None)
+    return value.replace(microsecond=0)
 
 
 def _build_patron(record: PatronRecord, now: datetime) -> Patron:

@@ -3,7 +3,7 @@ offline replays, renewals, refusals with French messages, and the transaction lo
 
 from __future__ import annotations
 
-from datetime import datetime, time, timedelta
+from datetime import UTC, datetime, time, timedelta
 from decimal import Decimal
 
 import pytest
@@ -304,6 +304,37 @@ def test_offline_checkin_uses_the_return_date_for_lateness(clock: Clock, lib: Li
     assert lib.patrons["P1"].fines == 0 and lib.transactions[-1].when == returned
 
 
+def test_offline_loan_of_an_item_waiting_on_the_hold_shelf_puts_the_hold_back_in_the_queue(lib: Library):
+    lib.place_hold("D1", "P1", "CENTRE")
+    assert lib.checkin("D1", branch="CENTRE").alert_type == "01" and lib.items["D1"].waiting_for == "P1"
+    assert lib.checkout("P2", "D1", no_block=True, when=NOW).ok  # lent offline, shelf not checked
+    item = lib.items["D1"]
+    assert item.checked_out_to == "P2" and item.waiting_for is None and item.circulation_status == 4
+    assert [h.patron_id for h in item.holds] == ["P1"] and lib.patron_info("P1").holds_unavailable == ("D1",)
+    back = lib.checkin("D1", branch="NORD")
+    assert (back.alert_type, back.destination, back.hold_patron_id) == ("02", "CENTRE", "P1")
+
+
+def test_circulation_times_are_kept_at_whole_seconds_like_sip_dates():
+    clock = Clock(NOW + timedelta(microseconds=600_000))
+    lib = make(clock)
+    assert lib.checkout("P1", "I1").ok and lib.items["I1"].loan_date == NOW
+    clock.now += timedelta(microseconds=100_000)  # same second; the request's date has no fraction
+    result = lib.checkin("I1", branch="CENTRE", return_date=NOW)
+    assert result.ok and result.screen_messages == (msg.CHECKIN_OK,)
+    assert [(t.when, t.recorded_at) for t in lib.transactions] == [(NOW, NOW), (NOW, NOW)]
+    offline = NOW - timedelta(hours=2, microseconds=1)
+    assert lib.checkout("P1", "I2", no_block=True, when=offline).ok
+    assert lib.items["I2"].loan_date == NOW - timedelta(hours=2, seconds=1)
+
+
+def test_a_utc_request_date_is_taken_as_local_time(lib: Library):
+    lib.checkout("P1", "I1")
+    utc = (NOW + timedelta(minutes=5)).astimezone(UTC)  # what a SIP date ending in "   Z" decodes to
+    assert lib.checkin("I1", branch="CENTRE", return_date=utc).ok
+    assert lib.transactions[-1].when == NOW + timedelta(minutes=5)
+
+
 def test_a_return_dated_before_the_current_loan_is_not_applied(clock: Clock, lib: Library):
     clock.advance(1)
     lib.checkout("P2", "I1")
@@ -444,8 +475,9 @@ def test_replaying_the_transaction_log_reproduces_who_has_what(ops):
             lib.checkin(item, branch=branch, no_block=offline, when=when, return_date=when)
         elif kind == "renew":
             lib.renew(patron, item, no_block=offline, when=when)
-        elif kind == "hold" and all(h.patron_id != patron for h in lib.items[item].holds):
-            lib.place_hold(item, patron, branch)
+        elif kind == "hold":
+            if all(h.patron_id != patron for h in lib.items[item].holds):
+                lib.place_hold(item, patron, branch)
         else:
             clock.advance(1)
     holder: dict[str, str | None] = dict.fromkeys(ITEMS)
@@ -461,4 +493,4 @@ def test_replaying_the_transaction_log_reproduces_who_has_what(ops):
     for barcode, item in lib.items.items():
         assert item.checked_out_to == holder[barcode]
         assert not (item.checked_out_to and (item.in_transit_to or item.waiting_for)), "on loan and routed"
-        assert [tx.seq for tx in lib.transactions] == list(range(1, len(lib.transactions) + 1))
+    assert [tx.seq for tx in lib.transactions] == list(range(1, len(lib.transactions) + 1))

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+
 import pytest
 
 from simulators.sigb import PROFILES, SimulatedSIGB, load_sample_dataset
@@ -37,3 +39,19 @@ def test_kiosk_session_in_each_profile(profile):
             assert sip.item_information(SC["item_accented_title"]).title == (
                 "Le Coeur cousu" if profile == "cp850" else "Le Cœur cousu")
         assert [t.kind for t in sim.transactions] == ["checkout"]
+
+
+def test_checkin_in_the_same_second_as_the_checkout_with_the_real_clock():
+    """SIP2 dates have no fraction of a second: the return date must not read as "before the loan"."""
+    with SimulatedSIGB(DATASET) as sim:  # default clock: datetime.now, with microseconds
+        host, port = sim.address
+        config = client.ClientConfig(host=host, port=port, username="borne", password="borne",
+                                     location="PERPIGNAN", timeout=3.0)
+        with client.SIP2Client(config) as sip:
+            sip.sc_status()
+            time.sleep(1.05 - time.time() % 1)  # start just after a second boundary: both fall in one second
+            loan = sip.checkout(SC["patron_no_loans"], SC["item_available"])
+            back = sip.checkin(SC["item_available"])
+        assert loan.ok and back.ok, back.screen_messages
+        assert back.patron_id == SC["patron_no_loans"]
+        assert [t.kind for t in sim.transactions] == ["checkout", "checkin"]
