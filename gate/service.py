@@ -16,6 +16,7 @@ from drivers.counters import PeopleCounter, open_counter
 from drivers.outputs import AlarmOutput, open_output
 
 from .alarm_log import AlarmLog
+from .buffered import BufferedInventory
 from .config import GateConfig, ReaderConfig
 from .controller import GateController, GateListener
 from .counting import PeopleCounts
@@ -47,11 +48,16 @@ class Gate:
         self.store.close()
 
 
-def reader_factory(reader: ReaderConfig) -> Callable[[], ItemReader]:
+def reader_factory(reader: ReaderConfig, identifier: TagIdentifier | None = None) -> Callable[[], ItemReader]:
+    """Opens the configured reader (wrapped for buffered read mode)."""
+
     def open_configured() -> ItemReader:
         from drivers import open_reader
 
-        return open_reader(reader.driver, reader.port, baudrate=reader.baudrate)
+        opened = open_reader(reader.driver, reader.port, baudrate=reader.baudrate)
+        if reader.read_mode == "buffered":
+            return BufferedInventory(opened, identifier)  # type: ignore[return-value]
+        return opened
 
     return open_configured
 

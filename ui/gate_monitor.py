@@ -113,7 +113,9 @@ class GateMonitorWindow(QWidget):
         self.entries_label.setText(f"Entrées : {entries}")
         self.exits_label.setText(f"Sorties : {exits}")
         self.alarms_label.setText(f"Alarmes : {alarms}")
-        self.pending_label.setText(f"Non acquittées : {self.model.unacknowledged}")
+        pending = self.model.unacknowledged
+        self.pending_label.setText(f"Non acquittées : {pending}")
+        self.acknowledge_button.setEnabled(pending > 0)
 
     def _show_readers(self) -> None:
         lines = [
@@ -157,10 +159,13 @@ class GateMonitorWindow(QWidget):
     # -- widgets → model ----------------------------------------------------------------------------------
 
     def selected_alarm(self) -> int | None:
+        """The selected alarm if it still waits for acknowledgement, else the most recent one that does."""
+        pending = [a for a in self.model.alarms if not a.acknowledged]
         rows = self.table.selectionModel().selectedRows()
         if rows:
-            return self.table.item(rows[0].row(), 0).data(Qt.ItemDataRole.UserRole)
-        pending = [a for a in self.model.alarms if not a.acknowledged]
+            selected = self.table.item(rows[0].row(), 0).data(Qt.ItemDataRole.UserRole)
+            if any(a.id == selected for a in pending):
+                return selected
         return pending[0].id if pending else None
 
     def _acknowledge(self) -> None:
