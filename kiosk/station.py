@@ -113,6 +113,7 @@ class Station:
         self._patron: PatronContext | None = None
         self._desk: Desk | None = None
         self._stack: int | None = None
+        self._declared: int | None = None  # items the patron said were on the pad (pilot mode)
         self._last_activity = clock()
         self._last_probe = -math.inf
         self._commands: queue_mod.Queue[tuple[Future[Any], Callable[..., Any], tuple[Any, ...]]] = (
@@ -334,9 +335,11 @@ class Station:
         if isinstance(session, PatronSession):
             session_wf.end(self.svc, self._patron)
         if self._desk is not None:
-            self.journal.end_stack(self._stack, tags_seen=self._desk.tags_seen)
+            self.journal.end_stack(
+                self._stack, tags_seen=self._desk.tags_seen, items_declared=self._declared
+            )
         session.update(state=SessionState.ENDED, seconds_left=None)
-        self._patron, self._desk, self._stack = None, None, None
+        self._patron, self._desk, self._stack, self._declared = None, None, None, None
         self.status.update(mode=Mode.IDLE, language=self.config.languages.default)
         self._set_session(None)
 
@@ -452,6 +455,18 @@ class Station:
                 self._begin_return()
 
         return self.submit(begin)
+
+    def declare_items(self, count: int) -> Future[None]:
+        """Pilot mode: how many items the patron says they put on the pad (journaled with the stack, to
+        compare with the tags actually read)."""
+        if isinstance(count, bool) or not isinstance(count, int) or count < 0:
+            raise ValueError(f"the number of items declared must be an integer >= 0, got {count!r}")
+
+        def record() -> None:
+            if self._stack is not None:
+                self._declared = count
+
+        return self.submit(record)
 
     def touch(self) -> Future[None]:
         """Patron activity on screen: restart the inactivity timer (cancels the warning)."""

@@ -115,7 +115,9 @@ class Desk:
             message=message,
             instruction=Instruction.SEE_STAFF if tag.kind is not TagKind.PATRON_CARD else Instruction.NONE,
         )
-        self.svc.journal.transaction(self.kind, "refused", reason=reason, offline=self.svc.offline)
+        self.svc.journal.transaction(
+            self.kind, "refused", reason=reason, offline=self.svc.offline, reads=tag.reads
+        )
         if tag.kind is TagKind.PATRON_CARD and self.on_patron_card and tag.item_id:
             self.on_patron_card(tag.item_id)
 
@@ -178,6 +180,7 @@ class Desk:
                 offline=self.svc.offline,
                 set_parts=total,
                 set_parts_present=seen,
+                reads=sum(t.reads for t in partial.parts.values()),
             )
             return
         group = self._group(partial)
@@ -210,4 +213,5 @@ class Desk:
             offline=offline or row.offline,
             set_parts=group.parts_total,
             set_parts_present=len(group.tags),
+            reads=sum(t.reads for t in group.tags),
         )

@@ -40,6 +40,7 @@ class PilotJournal:
         self.counts: Counter[str] = Counter()
         self.failures = 0
         self._offline_period: int | None = None
+        self.current_stack: int | None = None  # item transactions without a stack id belong to it
 
     def _call(self, method: str, *args: Any, **kwargs: Any) -> Any:
         if self.journal is None:
@@ -74,6 +75,8 @@ class PilotJournal:
         self.counts[f"{kind}:{outcome}"] += 1
         if reason:
             self.counts[f"reason:{reason}"] += 1
+        if stack_id is None and kind != "login":
+            stack_id = self.current_stack
         duration = sigb_ms = tag_ms = None
         if timer is not None:
             duration = (self.clock() - timer.started) * 1000.0
@@ -106,11 +109,15 @@ class PilotJournal:
 
     def begin_stack(self, kind: str, offline: bool) -> int | None:
         self.counts[f"stack:{kind}"] += 1
-        return self._call("begin_stack", kind, offline=offline)
+        self.current_stack = self._call("begin_stack", kind, offline=offline)
+        return self.current_stack
 
-    def end_stack(self, stack_id: int | None, tags_seen: int) -> None:
+    def end_stack(self, stack_id: int | None, tags_seen: int, items_declared: int | None = None) -> None:
+        """Close a stack; ``items_declared`` is what the patron said was on the pad (pilot mode)."""
+        if stack_id == self.current_stack:
+            self.current_stack = None
         if stack_id is not None:
-            self._call("end_stack", stack_id, tags_seen=tags_seen)
+            self._call("end_stack", stack_id, tags_seen=tags_seen, items_declared=items_declared)
 
     def offline_started(self, cause: str) -> None:
         self.counts["offline:started"] += 1

@@ -17,7 +17,7 @@ from __future__ import annotations
 import enum
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from drivers.base import ItemReader, TagRead
 from drivers.errors import ReaderError
@@ -50,6 +50,7 @@ class PadTag:
     afi: int | None = None
     format: str | None = None
     detail: str | None = None
+    reads: int = 1  # read attempts this tag needed (pilot journal: read attempts per tag)
 
 
 def classify(read: TagRead, network: NetworkSection) -> PadTag:
@@ -120,9 +121,9 @@ class PadWatcher:
             log.info("tag %s: read failed (%d/%d): %s", uid.hex(), failures, self.read_attempts, exc)
             if failures < self.read_attempts:
                 return None
-            return PadTag(uid=uid, kind=TagKind.UNREADABLE, detail=str(exc))
-        self._failures.pop(uid, None)
-        return classify(read, self.network)
+            return PadTag(uid=uid, kind=TagKind.UNREADABLE, detail=str(exc), reads=failures)
+        failures = self._failures.pop(uid, 0)
+        return replace(classify(read, self.network), reads=failures + 1)
 
     def forget(self, uids: set[bytes] | None = None) -> None:
         """Treat these tags (default: all) as new again, e.g. at the start of a new session."""
