@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import signal
 import sys
 import threading
 from pathlib import Path
@@ -157,14 +158,28 @@ def _headless(config: GateConfig, duration: float | None, out: TextIO) -> int:
     gate = build_gate(config, listener=ConsoleListener(out))
     print(f"Gate {config.name!r} running in {config.mode} mode; Ctrl-C stops it.", file=out, flush=True)
     stop = threading.Event()
+    previous = _on_sigterm(stop)
     gate.controller.run_in_thread()
     try:
         stop.wait(duration)
     except KeyboardInterrupt:
         pass
     finally:
-        gate.close()
+        gate.close()  # outputs off, readers closed, log flushed
+        _restore_sigterm(previous)
     return 0
+
+
+def _on_sigterm(stop: threading.Event) -> object:
+    """systemd stops services with SIGTERM: stop cleanly (a relay must not stay closed)."""
+    if threading.current_thread() is not threading.main_thread():
+        return None
+    return signal.signal(signal.SIGTERM, lambda signum, frame: stop.set())
+
+
+def _restore_sigterm(previous: object) -> None:
+    if previous is not None:
+        signal.signal(signal.SIGTERM, previous)  # type: ignore[arg-type]
 
 
 def _window(config: GateConfig) -> int:

@@ -4,7 +4,8 @@ A new alarm while an output is already on extends it rather than blinking it. Ou
 failures are logged and reported through ``health`` but never stop the gate: the
 other outputs, the log and the monitor still work, and the failed output is tried
 again on the next alarm. The poll loop calls ``tick`` every cycle, so an output goes
-off at most one cycle late.
+off at most one cycle late. Every output is switched off when the gate starts, in case a
+crash or power cut left a relay closed.
 """
 
 from __future__ import annotations
@@ -25,6 +26,8 @@ class AlarmSignal:
             o.name: None for o, _ in self.outputs
         }  # None = ok, else last error
         self.triggered = 0
+        for output, _ in self.outputs:  # a relay left closed by a crash or power cut must not ring forever
+            self._switch(output, False)
 
     @property
     def active(self) -> bool:

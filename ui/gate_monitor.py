@@ -36,6 +36,13 @@ from gate.monitor import GateMonitorModel
 
 COLUMNS = ("Heure", "Document", "Titre", "Sens", "Motif", "Lecteur", "Acquittée")
 DIRECTIONS = {"in": "entrée", "out": "sortie", None: "?"}
+REASONS = {
+    "secured": "antivol actif (AFI)",
+    "eas": "antivol actif (EAS)",
+    "not checked out": "non prêté (SIGB)",
+    "status unknown": "statut inconnu",
+    "unidentified": "étiquette illisible",
+}
 READER_STATES = {"ok": "en service", "down": "hors service", "connecting": "connexion…"}
 UNACKNOWLEDGED = QColor(255, 225, 225)
 
@@ -82,7 +89,9 @@ class GateMonitorWindow(QWidget):
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-        self.table.horizontalHeader().setSectionResizeMode(2, QHeaderView.ResizeMode.Stretch)
+        header = self.table.horizontalHeader()
+        header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        header.setSectionResizeMode(2, QHeaderView.ResizeMode.Stretch)
         self.table.verticalHeader().setVisible(False)
         self.acknowledge_button = QPushButton("Acquitter l'alarme")
         self.acknowledge_button.clicked.connect(self._acknowledge)
@@ -142,7 +151,7 @@ class GateMonitorWindow(QWidget):
                     alarm.item_id or alarm.uid or "?",
                     alarm.title or "…",
                     DIRECTIONS.get(alarm.direction, alarm.direction),
-                    alarm.reason,
+                    REASONS.get(alarm.reason, alarm.reason),
                     alarm.reader or "",
                     "oui" if alarm.acknowledged else "non",
                 )

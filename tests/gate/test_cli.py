@@ -165,3 +165,33 @@ def test_every_option_is_documented() -> None:
     ]
     doc = (ROOT / "docs" / "gate.md").read_text()
     assert [o for o in options if f"`{o}" not in doc] == []
+
+
+def test_sigterm_stops_the_headless_service_cleanly(tmp_path: Path) -> None:
+    import os
+    import signal
+    import subprocess
+    import sys
+    import tty
+
+    master, slave = os.openpty()
+    tty.setraw(master)
+    relay = (
+        f'[[output]]\nname = "panel"\nrole = "relay"\ndriver = "serial-relay"\nport = "{os.ttyname(slave)}"\n'
+    )
+    path = write_config(tmp_path, relay)
+    process = subprocess.Popen(
+        [sys.executable, "-m", "kiosk.cli", "gate", "--config", str(path), "--headless"],
+        stdout=subprocess.PIPE,
+        text=True,
+        cwd=ROOT,
+    )
+    try:
+        assert process.stdout.readline() == "Gate 'gate' running in afi mode; Ctrl-C stops it.\n"
+        assert os.read(master, 4) == bytes.fromhex("A0 01 00 A1")  # relay forced off at start
+        process.send_signal(signal.SIGTERM)
+        assert process.wait(10) == 0
+    finally:
+        process.kill()
+        os.close(master)
+        os.close(slave)

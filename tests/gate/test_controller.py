@@ -214,3 +214,29 @@ def test_acknowledge_silences_and_marks_the_passage(rig) -> None:
     assert r.controller.acknowledge(r.alarms[1][1].id)
     assert not r.light.active
     assert all(rec.acknowledged for rec in r.gate.log.recent())
+
+
+def test_eas_item_leaving_the_field_does_not_raise_a_second_alarm(rig) -> None:
+    r = rig("eas")
+    item = r.field.place(chip("secured"))
+    r.cycles(1)
+    assert len(r.alarms) == 1
+    # Leaving: the EAS poll still hears it, the inventory that follows no longer does.
+    original = r.reader.inventory
+    r.reader.inventory = lambda afi=None, antenna=None: []
+    r.cycles(3)
+    r.reader.inventory = original
+    r.field.remove(item.uid)
+    assert len(r.alarms) == 1
+
+
+def test_buffered_read_mode_is_refused_where_it_cannot_work() -> None:
+    from gate.config import ConfigError, parse_config
+
+    reader = '[[reader]]\ndriver = "{driver}"\nport = "x"\nread_mode = "buffered"\n'
+    with pytest.raises(ConfigError, match="EAS mode polls the EAS alarm"):
+        parse_config(
+            '[gate]\nmode = "eas"\n[policy]\nignore_foreign = false\n' + reader.format(driver="feig")
+        )
+    with pytest.raises(ConfigError, match="only FEIG readers"):
+        parse_config("[policy]\nignore_foreign = false\n" + reader.format(driver="3m"))
