@@ -88,13 +88,18 @@ class Desk:
         self.process = process
         self.on_patron_card = on_patron_card
         self.sets = SetAssembler(svc.config.sets.wait_seconds, svc.clock)
-        self.tags_seen = 0
+        self._uids_seen: set[bytes] = set()
 
     def _new_row(self, tag: PadTag) -> ItemRow:
         return self.items.add(ItemRow(next(self._keys), (tag.uid,), tag.item_id))
 
+    @property
+    def tags_seen(self) -> int:
+        """Distinct tags read in this session (a tag that flickers out of the field and back counts once)."""
+        return len(self._uids_seen)
+
     def arrive(self, tag: PadTag) -> None:
-        self.tags_seen += 1
+        self._uids_seen.add(tag.uid)
         if tag.kind is not TagKind.ITEM:
             self._odd_tag(tag)
             return

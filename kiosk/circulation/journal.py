@@ -41,6 +41,7 @@ class PilotJournal:
         self.failures = 0
         self._offline_period: int | None = None
         self.current_stack: int | None = None  # item transactions without a stack id belong to it
+        self._queued_offline = 0  # transactions queued since the offline period began
 
     def _call(self, method: str, *args: Any, **kwargs: Any) -> Any:
         if self.journal is None:
@@ -77,6 +78,8 @@ class PilotJournal:
             self.counts[f"reason:{reason}"] += 1
         if stack_id is None and kind != "login":
             stack_id = self.current_stack
+        if offline and outcome == "ok" and kind in ("checkout", "checkin"):
+            self._queued_offline += 1
         duration = sigb_ms = tag_ms = None
         if timer is not None:
             duration = (self.clock() - timer.started) * 1000.0
@@ -122,12 +125,16 @@ class PilotJournal:
     def offline_started(self, cause: str) -> None:
         self.counts["offline:started"] += 1
         if self._offline_period is None:
+            self._queued_offline = 0
             self._offline_period = self._call("record_offline_period", cause)
 
     def offline_ended(self, queued: int | None = None) -> None:
+        """Close the period; its row gets the transactions queued during it, as counted here (``queued``, the
+        queue depth the station passes after replay, is only a fallback when nothing was counted)."""
         self.counts["offline:ended"] += 1
         if self._offline_period is not None:
-            self._call("end_offline_period", self._offline_period, transactions_queued=queued)
+            count = self._queued_offline or (queued or 0)
+            self._call("end_offline_period", self._offline_period, transactions_queued=count)
             self._offline_period = None
 
     def close(self) -> None:
