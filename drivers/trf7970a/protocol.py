@@ -10,19 +10,41 @@ LEN to know where the frame ends and ignores characters that are not hex digits.
 
 Reader → host
 -------------
-Text (TI EVM firmware ``host.c``): a header line naming the command
-(``Request mode.``, ``ISO 15693 Inventory request.``, ``TRF7970A EVM``), then
-results in brackets, then CR LF. Request mode (0x18) sends one raw ISO 15693
-request and prints the tag's answer without its CRC as ``[<hex>]``: ``[z]`` when
-several tags answered at once (collision), ``[]`` when none did. The inventory
-command (0x14) runs a 16-slot anticollision and prints ``CR LF [UID,RSSI]`` per tag
-found; older firmware also printed ``[,RSSI]`` for empty slots and ``[z,RSSI]``
-for collided ones. UIDs appear as received over the air, LSB first (``…0104E0``):
-Borne reverses them to label order.
+Text, as TI's EVM firmware prints it (revision 03 of 11/Nov/2013: ``host.c``,
+``iso15693.c``, ``trf797x.c``; a copy is public in the GitHub repository
+hust-gaoyujing/ic_resource, ``ic_design/TRF7970ABP/TRF7970AEVM/``):
 
-An inventory reply has no end marker (the last slot may or may not add a tag), so
-the driver considers it complete once it ends with CR LF and the line has been
-quiet for a short settle time. Other replies have a known number of lines.
+* ``HostCommands`` prints a header line naming the command (``Request mode.``,
+  ``ISO 15693 Inventory request.``, ``TRF7970A EVM``), runs it, and ends
+  *every* reply with exactly one more CR LF (``UartPutCrlf()  // finish line``).
+* Request mode (0x18) sends one raw ISO 15693 request and prints exactly one
+  record, the tag's answer without its CRC: ``[<hex>]``, ``[z]`` when the chip
+  flagged a collision *or* a CRC / framing error (the interrupt routine maps
+  all of them to the same state), ``[]`` when its no-response timer fired. The
+  reply is therefore complete at ``]`` + CR LF.
+* The inventory command (0x14) runs the 16-slot anticollision on the reader and
+  recurses into collided slots itself. Each tag found is printed as it is
+  heard, as ``CR LF [UID,RSSI]`` written back to back in one branch (the lines
+  printing empty and collided slots are commented out). Nothing tells how many
+  records will come: after ``… ]`` + CR LF the host cannot know whether that CR
+  LF is the final one or the start of another record. What it does know is
+  that a record's ``[`` follows its CR LF at once (two UART characters, 174 µs
+  at 115200 baud): a trailing CR LF that stays alone for longer than the
+  link's own latency (a USB-serial bridge may hold bytes up to its latency
+  timer, 16 ms by default on FTDI chips) is the end. ``ReplyReader`` reports
+  that case as ``MAYBE_COMPLETE``; the driver waits that short ``settle`` time.
+* Older firmware printed one record per slot, ``[,RSSI]`` for an empty slot and
+  ``[z,RSSI]`` for a collided one, without resolving collisions (the prints
+  left commented out in rev 03; the per-slot ``[,40]`` records appear in the
+  fixtures of bensinober/node_rfidgeek). Such a reply is complete after its
+  16 slot records: ``COMPLETE`` without waiting.
+* The UART receive interrupt sets ``irq_flag``, the very flag the
+  anticollision loop polls for the chip's interrupt: a byte sent while an
+  inventory runs can cut a slot short. The host must never send the next
+  command (a "sentinel") before an inventory reply has ended.
+
+UIDs appear as received over the air, LSB first (``…0104E0``): Borne reverses
+them to label order.
 
 ISO 15693 requests are built here too (``iso_request``): flags, command, NXP
 manufacturer code for custom commands, UID in air order, parameters.
@@ -70,6 +92,8 @@ HEADERS = {
     CMD_INITIALISE: "TRF7970A EVM ",
 }
 # CR LF pairs that close each reply (the firmware always ends with one more).
+LEGACY_SLOTS = 16  # records in an old-firmware inventory reply: one per slot
+INCOMPLETE, MAYBE_COMPLETE, COMPLETE = "incomplete", "maybe complete", "complete"
 REPLY_LINES = {CMD_INITIALISE: 2, CMD_FIRMWARE: 2, CMD_REGISTER_WRITE: 2, CMD_REGISTER_READ: 3,
                CMD_REQUEST: 2, CMD_AGC: 1, CMD_AM_PM: 1, CMD_ENABLE: 1, CMD_INVENTORY: 2}
 
@@ -212,9 +236,18 @@ class ReplyReader:
         return self._raw.decode("latin-1")
 
     def complete(self, command: int) -> bool:
-        """All lines of the reply are in (inventory: the caller also waits for a quiet line)."""
+        """All lines of the reply are in (inventory: see :meth:`inventory_status`)."""
         text = self.text
         return text.count("\r\n") >= REPLY_LINES.get(command, 1) and text.endswith("\r\n")
+
+    def inventory_status(self) -> str:
+        """``COMPLETE``, ``INCOMPLETE``, or ``MAYBE_COMPLETE`` (a trailing CR LF not yet followed by
+        a record's ``[``: complete unless that ``[`` arrives within the link latency)."""
+        if not self.complete(CMD_INVENTORY):
+            return INCOMPLETE
+        records = self.records()
+        legacy = any(r.partition(",")[0].strip().lower() in ("", "z") for r in records)
+        return COMPLETE if legacy and len(records) >= LEGACY_SLOTS else MAYBE_COMPLETE
 
     def records(self) -> list[str]:
         return _RECORD.findall(self.text)

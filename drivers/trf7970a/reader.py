@@ -2,11 +2,36 @@
 
 At open the EVM is initialised (``FF``), the TRF7970A is set to RF on, 5 V, ISO
 15693 at the chosen data rate (register write ``10``), AGC on (``F0``) and AM
-input (``F1``). Inventories use the firmware's 16-slot anticollision (``14``);
-when it reports collided slots (older firmware does not resolve them) the driver
+input (``F1``). Every operation other than the inventory is an addressed ISO
+15693 request in request mode (``18``), UIDs in air order, NXP custom commands
+for EAS; its reply ends at its one ``[..]`` record.
+
+Inventory
+---------
+The firmware's 16-slot inventory (``14``) prints one record per tag found and
+no count or end marker, so its end is a trailing CR LF that no record's ``[``
+follows within ``settle`` seconds (see :mod:`drivers.trf7970a.protocol`: the
+firmware writes a record's CR LF and ``[`` back to back, so ``settle`` only has
+to cover the serial link's latency, not the air time of the slots). When it
+reports collided slots (older firmware does not resolve them) the driver
 finishes the job with one-slot masked inventories in request mode, walking the
-UID bits from the LSB. Every other operation is an addressed ISO 15693 request
-in request mode (``18``), UIDs in air order, NXP custom commands for EAS.
+UID bits from the LSB.
+
+When at most one tag is expected, the driver first sends a one-slot inventory
+in request mode (``probe``), whose reply ends exactly at ``]``. TI does the
+same in its own TRF79xxA ISO 15693 example firmware: a single-slot inventory
+first, the 16-slot anticollision only when it fails. ``[]`` means no tag
+answered: the field is empty (for that AFI). ``[z]`` (collision, or a garbled
+answer) means several tags: the 16-slot inventory follows. A clean answer is
+trusted only when it names the one tag the last 16-slot inventory found less
+than ``recheck_interval`` seconds ago; any other tag triggers the 16-slot
+inventory. The reason is the capture effect, which the simulator does not
+model but real readers show: with AGC on, a strong tag's answer can hide a
+much weaker one in the same slot without any collision being flagged. A
+16-slot inventory gives the weaker tag a slot of its own 15 times out of 16,
+so a tag added next to a known one is found at the latest ``recheck_interval``
+seconds later. "At most one tag expected" means: the last 16-slot inventory
+with the same AFI found zero or one tag.
 
 One command at a time (lock). A reply missing or garbled is retried after
 the input is flushed; writes are idempotent. ``verify=True`` reads back.
@@ -15,7 +40,7 @@ the input is flushed; writes are idempotent. ``verify=True`` reads back.
 from __future__ import annotations
 
 import time
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from typing import Any
 
 from drivers.base import BlockData, ReaderInfo, SystemInfo, TagInfo
@@ -25,6 +50,7 @@ from drivers.errors import (
     NoTag,
     ProtocolError,
     ReaderError,
+    ReaderGone,
     ReaderTimeout,
     WriteFailed,
 )
@@ -44,18 +70,35 @@ def open_reader(port: str, *, baudrate: int | None = None, reconnect: bool = Tru
     return TRF7970AReader(open_transport(port, settings, reconnect=reconnect), **options)
 
 
+@dataclass(frozen=True, slots=True)
+class _Lone:
+    """What the last full inventory with some AFI found, when that was at most one tag."""
+
+    uid: bytes | None
+    at: float  # time.monotonic() of that inventory
+
+
 class TRF7970AReader(ItemReaderBase):
-    """A TRF7970A EVM (or RFIDGeek-compatible reader) on a ``drivers.transport.Transport``."""
+    """A TRF7970A EVM (or RFIDGeek-compatible reader) on a ``drivers.transport.Transport``.
+
+    ``settle``: how long a trailing CR LF may wait for a record's ``[`` (the link latency; 20 ms
+    covers a USB-serial bridge's default latency timer). ``probe``: try a one-slot inventory first
+    when at most one tag is expected. ``recheck_interval``: longest trust in a probe that names the
+    known tag before a 16-slot inventory looks again.
+    """
 
     def __init__(self, transport: Transport, *, timeout: float = 0.5, retries: int = 1,
-                 settle: float = 0.03, high_rate: bool = True,
-                 blocks_per_command: int = BLOCKS_PER_COMMAND) -> None:
+                 settle: float = 0.02, high_rate: bool = True,
+                 blocks_per_command: int = BLOCKS_PER_COMMAND, probe: bool = True,
+                 recheck_interval: float = 1.0) -> None:
         super().__init__()
         self.transport = transport
         self._reply = p.ReplyReader()
         self.timeout, self.retries, self.settle = timeout, retries, settle
         self.high_rate = high_rate
         self.blocks_per_command = blocks_per_command
+        self.probe, self.recheck_interval = probe, recheck_interval
+        self._lone: dict[int | None, _Lone] = {}
         self.initialise()
 
     @property
@@ -81,17 +124,26 @@ class TRF7970AReader(ItemReaderBase):
 
     def _await(self, command: int, timeout: float) -> str:
         deadline = time.monotonic() + timeout
-        while (remaining := deadline - time.monotonic()) > 0:
+        while True:
+            status = self._status(command)
+            if status == p.COMPLETE:
+                return self._reply.text
+            if status == p.MAYBE_COMPLETE:
+                more = self.transport.read(4096, self.settle)  # a record's "[" follows its CR LF at once
+                if not more:
+                    return self._reply.text
+                self._reply.feed(more)
+                continue
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                raise ReaderTimeout(f"TRF7970A on {self.name} did not finish its reply to command "
+                                    f"0x{command:02X} within {timeout:.2f} s (got {self._reply.text!r})")
             self._reply.feed(self.transport.read(4096, remaining))
-            if self._reply.complete(command):
-                if command != p.CMD_INVENTORY:
-                    return self._reply.text
-                quiet = self.transport.read(4096, self.settle)  # more tags may follow the CR LF
-                if not quiet:
-                    return self._reply.text
-                self._reply.feed(quiet)
-        raise ReaderTimeout(f"TRF7970A on {self.name} did not finish its reply to command "
-                            f"0x{command:02X} within {timeout:.2f} s (got {self._reply.text!r})")
+
+    def _status(self, command: int) -> str:
+        if command == p.CMD_INVENTORY:
+            return self._reply.inventory_status()
+        return p.COMPLETE if self._reply.complete(command) else p.INCOMPLETE
 
     def _close_transport(self) -> None:
         self.transport.close()
@@ -118,7 +170,7 @@ class TRF7970AReader(ItemReaderBase):
     def initialise(self) -> None:
         text = self._exchange(p.CMD_INITIALISE, p.encode(p.CMD_INITIALISE))
         if "EVM" not in text:
-            raise ProtocolError(f"{self._link.name} does not answer like a TRF7970A EVM: {text!r}")
+            raise ProtocolError(f"{self.name} does not answer like a TRF7970A EVM: {text!r}")
         self._set_rf(on=True)
         self._exchange(p.CMD_AGC, p.encode(p.CMD_AGC, b"\xff"))
         self._exchange(p.CMD_AM_PM, p.encode(p.CMD_AM_PM, b"\xff"))
@@ -137,12 +189,42 @@ class TRF7970AReader(ItemReaderBase):
 
     def inventory(self, afi: int | None = None, antenna: int | None = None) -> list[TagInfo]:
         self._check_antenna(antenna)
+        with self.lock:
+            uids = self._probe(afi)
+            if uids is None:
+                uids = self._full_inventory(afi)
+        return [TagInfo(uid, antenna=1) for uid in uids]
+
+    def _full_inventory(self, afi: int | None) -> list[bytes]:
         text = self._exchange(p.CMD_INVENTORY, p.inventory(afi, high_rate=self.high_rate))
         result = p.parse_inventory_reply(text)
         uids = dict.fromkeys(result.uids)
         if result.collisions:
             uids.update(dict.fromkeys(self._resolve(afi)))
-        return [TagInfo(uid, antenna=1) for uid in uids]
+        found = list(uids)
+        if len(found) <= 1:
+            self._lone[afi] = _Lone(found[0] if found else None, time.monotonic())
+        else:
+            self._lone.pop(afi, None)
+        return found
+
+    def _probe(self, afi: int | None) -> list[bytes] | None:
+        """One-slot inventory when at most one tag is expected; None when only a full inventory can tell."""
+        expected = self._lone.get(afi)
+        if not self.probe or expected is None:
+            return None
+        try:
+            answer = self._iso(p.masked_inventory(0, 0, afi, high_rate=self.high_rate), "inventory")
+            uid = p.parse_inventory_answer(answer)[0]
+        except NoTag:
+            self._lone[afi] = _Lone(None, time.monotonic())
+            return []
+        except (ReaderTimeout, ReaderGone):
+            raise
+        except ReaderError:  # [z] (a collision or a garbled answer): only the full inventory can tell
+            return None
+        fresh = time.monotonic() - expected.at < self.recheck_interval
+        return [uid] if uid == expected.uid and fresh else None
 
     def _resolve(self, afi: int | None) -> list[bytes]:
         """Binary-tree anticollision with one-slot masked inventories (request mode)."""

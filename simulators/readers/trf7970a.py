@@ -15,7 +15,10 @@ register (0x02 high, 0x00 low) gets ``[]``, since the receiver would not decode
 the tag. Switching the field off powers the tags down (RF reset).
 
 Fault knobs (silent, dropped or corrupted replies, unplug) come from
-``ReaderSimulator``; ``garble_replies`` puts noise inside the next N ``[..]``.
+``ReaderSimulator``; ``garble_replies`` puts noise inside the next N ``[..]``;
+``capture`` makes a request-mode command that several tags answer report the
+first answer cleanly instead of ``[z]``, as a strong tag's answer can hide a
+much weaker one on a real reader (capture effect).
 """
 
 from __future__ import annotations
@@ -49,6 +52,7 @@ class Trf7970aSimulator(ReaderSimulator):
         self.firmware = firmware
         self.registers = {p.REG_CHIP_STATUS: p.CHIP_RF_OFF_5V, p.REG_ISO_CONTROL: p.ISO_15693_HIGH_RATE}
         self.garble_replies = 0
+        self.capture = False
         self.commands: list[int] = []
         self._parser = p.CommandParser()
 
@@ -109,7 +113,7 @@ class Trf7970aSimulator(ReaderSimulator):
         heard = self.field.transact(iso)
         if heard.silent:
             return "[]"
-        if heard.collision:
+        if heard.collision and not self.capture:
             return "[z]"
         return f"[{heard.responses[0].hex().upper()}]"
 

@@ -95,6 +95,37 @@ def test_reply_completion_counts_lines() -> None:
     assert reply.complete(p.CMD_INITIALISE)
 
 
+def status_after(text: str) -> str:
+    reply = p.ReplyReader()
+    reply.feed(text.encode("latin-1"))
+    return reply.inventory_status()
+
+
+def test_inventory_end_follows_the_firmware_text() -> None:
+    # host.c: header + CR LF; iso15693.c: "CR LF [UID,RSSI]" per tag; host.c: one final CR LF.
+    assert status_after("ISO 15693 Inventory request.\r\n") == p.INCOMPLETE
+    assert status_after("ISO 15693 Inventory request.\r\n\r\n") == p.MAYBE_COMPLETE  # empty, or a record next
+    assert status_after("ISO 15693 Inventory request.\r\n\r\n[78563412500104E0,4E]") == p.INCOMPLETE
+    assert status_after(INVENTORY_TWO) == p.MAYBE_COMPLETE
+    assert status_after(INVENTORY_TWO[:-2]) == p.INCOMPLETE  # slots still running after a record
+
+
+def test_current_firmware_text_is_never_complete_early_byte_by_byte() -> None:
+    reply = p.ReplyReader()
+    for n in range(len(INVENTORY_TWO)):
+        reply.feed(INVENTORY_TWO[n].encode())
+        assert reply.inventory_status() != p.COMPLETE  # only the quiet link can close it
+
+
+def test_old_firmware_reply_is_complete_after_its_sixteen_slot_records() -> None:
+    slots = ["[,40]"] * 14 + ["[z,52]", "[0123456789ABCDEF,10]"]
+    text = "ISO 15693 Inventory request.\r\n" + "\r\n".join(slots) + "\r\n"
+    assert status_after(text) == p.COMPLETE
+    assert status_after(text[:-2]) == p.INCOMPLETE
+    fifteen = "ISO 15693 Inventory request.\r\n" + "\r\n".join(slots[1:]) + "\r\n"
+    assert status_after(fifteen) == p.MAYBE_COMPLETE
+
+
 @pytest.mark.parametrize(("code", "expected"), [
     (0x10, AddressError), (0x12, BlockLocked), (0x13, WriteFailed), (0x01, ReaderError)])
 def test_iso_errors_are_typed_and_keep_the_code(code: int, expected: type) -> None:

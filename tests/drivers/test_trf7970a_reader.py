@@ -237,3 +237,126 @@ def test_simulator_survives_any_host_bytes(chunks: list[bytes], command: int, pa
                 parse(reply)
             except ReaderError:
                 pass
+
+
+# --- inventory: one-slot probe and the end of a 16-slot reply ------------------------------------
+
+def sweep(reader: TRF7970AReader, simulator: Trf7970aSimulator, afi: int | None = None):
+    """(UIDs found, EVM commands the inventory took)."""
+    before = len(simulator.commands)
+    uids = sorted(t.uid for t in reader.inventory(afi=afi))
+    return uids, simulator.commands[before:]
+
+
+PROBE, FULL = [p.CMD_REQUEST], [p.CMD_INVENTORY]
+
+
+def test_one_expected_tag_is_confirmed_by_a_one_slot_probe() -> None:
+    field = RFField()
+    field.place(SlixTag(UIDS[0]))
+    simulator = Trf7970aSimulator(field)
+    with open_reader("trf7970a", simulator.serve("url").port) as reader:
+        assert sweep(reader, simulator) == ([UIDS[0]], FULL)  # nothing known yet
+        for _ in range(3):
+            assert sweep(reader, simulator) == ([UIDS[0]], PROBE)
+        field.remove(UIDS[0])
+        assert sweep(reader, simulator) == ([], PROBE)  # "[]": the field is empty, no 16-slot round
+        field.place(SlixTag(UIDS[1]))  # a new tag: its clean answer is checked by a 16-slot round
+        assert sweep(reader, simulator) == ([UIDS[1]], PROBE + FULL)
+        field.place(SlixTag(UIDS[2]))  # "[z]": several tags
+        assert sweep(reader, simulator) == (sorted(UIDS[1:]), PROBE + FULL)
+        assert sweep(reader, simulator) == (sorted(UIDS[1:]), FULL)  # two known: no probe
+    simulator.close()
+
+
+def test_expectations_are_kept_per_afi_mask() -> None:
+    field = RFField()
+    field.place(SlixTag(UIDS[0], afi=0x07))
+    field.place(SlixTag(UIDS[1], afi=0xC2))
+    simulator = Trf7970aSimulator(field)
+    with open_reader("trf7970a", simulator.serve("url").port) as reader:
+        assert sweep(reader, simulator, afi=0x07) == ([UIDS[0]], FULL)
+        assert sweep(reader, simulator) == (sorted(UIDS[:2]), FULL)
+        assert sweep(reader, simulator, afi=0x07) == ([UIDS[0]], PROBE)
+        assert sweep(reader, simulator) == (sorted(UIDS[:2]), FULL)
+    simulator.close()
+
+
+def test_a_tag_hidden_by_capture_is_found_by_the_periodic_16_slot_round() -> None:
+    field = RFField()
+    field.place(SlixTag(UIDS[0]))
+    simulator = Trf7970aSimulator(field)
+    simulator.capture = True  # the known tag's answer hides the newcomer's: no [z]
+    with open_reader("trf7970a", simulator.serve("url").port, recheck_interval=3600) as trusting, \
+            open_reader("trf7970a", simulator.serve("url").port, recheck_interval=0) as careful:
+        for reader in (trusting, careful):
+            assert [t.uid for t in reader.inventory()] == [UIDS[0]]
+        field.place(SlixTag(UIDS[1]))
+        assert [t.uid for t in trusting.inventory()] == [UIDS[0]]  # the risk recheck_interval bounds
+        assert sorted(t.uid for t in careful.inventory()) == sorted(UIDS[:2])
+    simulator.close()
+
+
+def test_probe_can_be_switched_off(field: RFField) -> None:
+    field.clear()
+    simulator = Trf7970aSimulator(field)
+    with open_reader("trf7970a", simulator.serve("url").port, probe=False) as reader:
+        reader.inventory()
+        assert sweep(reader, simulator) == ([], FULL)
+    simulator.close()
+
+
+class ScriptedLink:
+    """A serial link where the EVM simulator answers set-up commands and the inventory reply arrives
+    in given pieces, as TI's firmware streams it while its slots run; ``QUIET`` is a read that times out."""
+
+    QUIET = b""
+
+    def __init__(self, inventory_pieces: list[bytes]) -> None:
+        self.description = "scripted link"
+        self.simulator = Trf7970aSimulator(RFField())
+        self.pieces: list[bytes] = []
+        self.inventory_pieces = inventory_pieces
+        self.writes: list[bytes] = []
+
+    def write(self, data: bytes) -> None:
+        self.writes.append(data)
+        if data == p.inventory():
+            self.pieces = list(self.inventory_pieces)
+        else:
+            self.pieces = [self.simulator.receive(data)]
+
+    def read(self, max_bytes: int, timeout: float) -> bytes:
+        return self.pieces.pop(0) if self.pieces else self.QUIET
+
+    def discard_input(self) -> None:
+        self.pieces = []
+
+    def close(self) -> None:
+        pass
+
+
+HEADER = b"ISO 15693 Inventory request.\r\n"
+RECORD_A, RECORD_B = b"[78563412500104E0,4E]", b"[0100000020" + b"0104E0,52]"
+
+
+@pytest.mark.parametrize("pieces", [
+    [HEADER, b"\r\n" + RECORD_A, b"\r\n" + RECORD_B, b"\r\n"],  # as the firmware writes it
+    [HEADER, b"\r\n", RECORD_A, b"\r\n", RECORD_B, b"\r\n"],  # a USB bridge splitting CR LF from "["
+    [HEADER + b"\r", b"\n", b"[7856", b"3412500104E0,4E]\r\n", b"[01000000200104E0,52]", b"\r\n"],
+])
+def test_a_streamed_inventory_reply_ends_only_at_the_lone_final_crlf(pieces: list[bytes]) -> None:
+    link = ScriptedLink(pieces)
+    reader = TRF7970AReader(link, probe=False)
+    writes = len(link.writes)
+    assert [t.uid for t in reader.inventory()] == [bytes.fromhex("E004015012345678"),
+                                                   bytes.fromhex("E004012000000001")]
+    assert len(link.writes) == writes + 1  # nothing is sent while the reader's slots run
+
+
+def test_an_old_firmware_reply_needs_no_quiet_wait() -> None:
+    slots = b"\r\n".join([RECORD_A.replace(b",4E", b",40")] + [b"[,40]"] * 15)
+    link = ScriptedLink([HEADER + slots + b"\r\n", b"[should never be read]"])
+    reader = TRF7970AReader(link, probe=False)
+    assert [t.uid for t in reader.inventory()] == [bytes.fromhex("E004015012345678")]
+    assert link.pieces == [b"[should never be read]"]
