@@ -15,18 +15,28 @@ import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
-
-HEADLESS_PLATFORMS = ("offscreen", "minimal")
-
+from typing import Any
 
 def run_headless_demo(out_dir: Path, *, language: str = "fr", size: tuple[int, int] | None = None,
                       echo: Callable[[str], None] = print, quiet: bool = True) -> int:
     """Run the demo script offscreen; ``quiet`` keeps the station's expected warnings (the demo breaks
     a tag and cuts the SIGB on purpose) out of the transcript."""
     os.environ["QT_QPA_PLATFORM"] = "offscreen"
+    root, level = logging.getLogger(), logging.getLogger().level
+    previous_handler = _quiet_qt() if quiet else None
     if quiet:
-        logging.getLogger().setLevel(logging.ERROR)
-        _quiet_qt()
+        root.setLevel(logging.ERROR)
+    try:
+        return _run(out_dir, language, size, echo)
+    finally:
+        root.setLevel(level)
+        if quiet:  # put back the previous handler (None: Qt's default)
+            from PySide6.QtCore import qInstallMessageHandler
+
+            qInstallMessageHandler(previous_handler)
+
+
+def _run(out_dir: Path, language: str, size: tuple[int, int] | None, echo: Callable[[str], None]) -> int:
     from ui.kiosk.app import PORTRAIT
     from ui.kiosk.scenario import ScriptedKiosk, run_script
 
@@ -58,7 +68,7 @@ def run_headless_demo(out_dir: Path, *, language: str = "fr", size: tuple[int, i
     return 0
 
 
-def _quiet_qt() -> None:
+def _quiet_qt() -> Any:
     """The offscreen platform warns that it cannot resize windows to their hints: true and harmless here."""
     from PySide6.QtCore import QtMsgType, qInstallMessageHandler
 
@@ -66,4 +76,4 @@ def _quiet_qt() -> None:
         if "propagateSizeHints" not in message and kind != QtMsgType.QtDebugMsg:
             print(message, file=sys.stderr)
 
-    qInstallMessageHandler(handler)
+    return qInstallMessageHandler(handler)

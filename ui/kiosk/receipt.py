@@ -26,6 +26,7 @@ from ui.kiosk.viewmodel import Summary, SummaryLine
 log = logging.getLogger(__name__)
 
 WIDTH = 32  # characters per line on 58 mm paper with font A
+RULE = "-" * WIDTH
 
 
 class ReceiptError(Exception):
@@ -37,7 +38,8 @@ def receipt_language(summary: Summary, default: str = DEFAULT_LANGUAGE) -> str:
 
 
 def receipt_lines(summary: Summary, library_name: str, language: str | None = None) -> list[str]:
-    """The receipt as lines of at most :data:`WIDTH` characters (the first one is the library name)."""
+    """The receipt as lines of at most :data:`WIDTH` characters; the heading (library, date, card) ends at
+    the first :data:`RULE`."""
     lang = language or receipt_language(summary)
 
     def t(message: Message) -> str:
@@ -48,10 +50,10 @@ def receipt_lines(summary: Summary, library_name: str, language: str | None = No
     lines = [library_name, f"{t(heading)} — {stamp}"]
     if summary.card_masked:
         lines.append(t(_("Card {card}", card="…" + summary.card_masked[-4:])))
-    lines.append("-" * WIDTH)
+    lines.append(RULE)
     for line in summary.lines:
         lines.extend(_item_lines(line, lang))
-    lines.append("-" * WIDTH)
+    lines.append(RULE)
     lines.append(t(_done_message(summary)))
     if summary.problems:
         lines.append(t(_("{count} to show to staff", count=summary.problems)))
@@ -98,10 +100,11 @@ class EscPosReceiptPrinter:
     def print_lines(self, lines: list[str]) -> None:
         try:
             printer = self._open()
+            rule = lines.index(RULE) if RULE in lines else 1
             printer.set(align="center", bold=True)
-            printer.text(lines[0] + "\n")
+            printer.text("\n".join(lines[:rule]) + "\n")  # the heading: library, date, card
             printer.set_with_default()
-            printer.text("\n".join(lines[1:]) + "\n")
+            printer.text("\n".join(lines[rule:]) + "\n")
             printer.cut()
         except ReceiptError:
             raise

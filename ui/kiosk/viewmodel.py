@@ -402,14 +402,16 @@ class KioskViewModel(Observable):
 
     # -- futures ------------------------------------------------------------------------------------
 
-    def _call(self, future: Future[Any], on_done: Callable[[Any], None] | None = None) -> Future[Any]:
-        """Follow a station command: ``busy`` while it runs, ``on_done(result)`` on this side afterwards."""
-        self._pending += 1
-        self._set(busy=True)
+    def _call(self, future: Future[Any], on_done: Callable[[Any], None] | None = None, *,
+              wait: bool = True) -> Future[Any]:
+        """Follow a station command: ``on_done(result)`` runs on this side afterwards; with ``wait`` the
+        screens show ``busy`` (and OK is not taken twice) until it finished."""
+        self._pending += wait
+        self._set(busy=self._pending > 0)
 
         def finished(f: Future[Any]) -> None:
             def run() -> None:
-                self._pending -= 1
+                self._pending -= wait
                 self._set(busy=self._pending > 0)
                 try:
                     result = f.result()
@@ -432,7 +434,7 @@ class KioskViewModel(Observable):
     def choose_language(self, language: str) -> None:
         self.activity()
         if language in self.available_languages():
-            self._call(self.station.set_language(language))
+            self._call(self.station.set_language(language), wait=False)
 
     def toggle_high_contrast(self) -> None:
         self.activity()
@@ -481,7 +483,7 @@ class KioskViewModel(Observable):
     def start_return(self) -> None:
         self.activity()
         if self.screen is Screen.WELCOME and self.return_available:
-            self._call(self.station.start_return())
+            self._call(self.station.start_return(), wait=False)
 
     def card_presented(self, card: str, source: str = "keypad") -> None:
         """A card number from the pad, the card reader, the scanner or the keypad."""
@@ -494,7 +496,7 @@ class KioskViewModel(Observable):
         self._touch_station()
         if screen is Screen.RETURN:
             self._switching = True
-            self._call(self.station.finish())
+            self._call(self.station.finish(), wait=False)
         if screen in (Screen.WELCOME, Screen.SUMMARY, Screen.RETURN):
             self._begin_identification()
         log.info("card presented (%s)", source)
@@ -509,7 +511,7 @@ class KioskViewModel(Observable):
 
     def _begin_identification(self) -> None:
         self._awaiting_session = True
-        self._call(self.station.begin_identification())
+        self._call(self.station.begin_identification(), wait=False)
 
     def press(self, key: str) -> None:
         """A keypad key: ``0``-``9``, ``back``, ``clear`` or ``ok`` (screen keypad or keyboard)."""
@@ -575,7 +577,7 @@ class KioskViewModel(Observable):
         self._forget_card()
         self._finishing = True
         self._awaiting_session = False
-        self._call(self.station.finish())
+        self._call(self.station.finish(), wait=False)
         if self.session is None:
             self._show(Screen.WELCOME)
 
@@ -583,7 +585,7 @@ class KioskViewModel(Observable):
         """The Finish button: log out at once (the summary follows)."""
         self.activity()
         self._finishing = True
-        self._call(self.station.finish())
+        self._call(self.station.finish(), wait=False)
 
     def extend_time(self) -> None:
         """"I need more time" on the inactivity warning."""
@@ -720,10 +722,10 @@ class KioskViewModel(Observable):
             staff_panel="sync", staff_lines=(_("Synchronised.") if ok else _("Not synchronised yet."),)))
 
     def _staff_offline(self) -> None:
-        self._call(self.station.force_offline(True))
+        self._call(self.station.force_offline(True), wait=False)
 
     def _staff_online(self) -> None:
-        self._call(self.station.force_offline(False))
+        self._call(self.station.force_offline(False), wait=False)
 
     def _staff_report(self) -> None:
         lines = tuple(rejection_line(t) for t in self.station.rejected_replays())
@@ -750,7 +752,7 @@ class KioskViewModel(Observable):
             lambda: self._set(staff_lines=(f"{type(f.exception()).__name__}: {f.exception()}",))))
 
     def _staff_leave(self) -> None:
-        self._call(self.station.leave_staff())
+        self._call(self.station.leave_staff(), wait=False)
 
     def _staff_quit(self) -> None:
         self.events.quit.emit(None)
