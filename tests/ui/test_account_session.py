@@ -1,4 +1,5 @@
-"""My account and renewals, the inactivity warning and logout, offline borrowing and the later synchronisation."""
+"""My account and renewals, the inactivity warning and logout, offline borrowing and the later
+synchronisation."""
 
 from __future__ import annotations
 

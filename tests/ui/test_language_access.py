@@ -26,7 +26,10 @@ def test_language_switch_mid_session_and_reset_after(kiosk) -> None:
     text = visible_text(screen)
     assert "مرحبًا Hélène Dupré" in text and "تمت الإعارة" in text and "إنهاء" in text
     row = screen.list.views[0]
-    assert row.icon.mapTo(screen, row.icon.rect().center()).x() > row.title.mapTo(screen, row.title.rect().center()).x()
+    def x(widget) -> int:
+        return widget.mapTo(screen, widget.rect().center()).x()
+
+    assert x(row.icon) > x(row.title)  # mirrored: the status icon is on the right
     kiosk.click("finish")
     assert kiosk.vm.language == "ar"  # the summary stays in the patron's language
     kiosk.click("done")

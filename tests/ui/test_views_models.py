@@ -17,8 +17,8 @@ from ui.kiosk.viewmodel import Screen
 
 def station_callbacks(station) -> int:
     status = station.status
-    return sum(len(getattr(status.events, n)) for n in status.events.names()) + len(station.events.session) + len(
-        station.events.patron_card)
+    own = len(station.events.session) + len(station.events.patron_card)
+    return own + sum(len(getattr(status.events, name)) for name in status.events.names())
 
 
 def test_model_changes_reach_the_widgets(kiosk) -> None:

@@ -17,6 +17,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+
 def run_headless_demo(out_dir: Path, *, language: str = "fr", size: tuple[int, int] | None = None,
                       echo: Callable[[str], None] = print, quiet: bool = True) -> int:
     """Run the demo script offscreen; ``quiet`` keeps the station's expected warnings (the demo breaks
