@@ -7,11 +7,14 @@ that the view renders with :meth:`Message.render` in the current session
 language. Text coming from the SIGB (screen messages, titles) is wrapped with
 :func:`verbatim` and is never translated or altered.
 
-Message ids are English. Catalogs are gettext ``.po`` files in
-``kiosk/locale/<language>.po`` (French is the default language; English is the
-source text, so it needs no catalog). A missing translation falls back to the
-English text rather than failing in front of a patron; the test suite checks
-that every marked string has a French entry. Other layers (the Qt UI) may add
+Message ids are English. Catalogs are gettext ``.po`` files:
+``kiosk/locale/<language>.po`` for the circulation core and
+``kiosk/locale/<language>/<part>.po`` for other parts (UI, encoding station),
+merged per language (French is the default language; English is the source
+text, so it needs no catalog). A missing translation falls back to the
+English text rather than failing in front of a patron; each package's tests
+check with :func:`missing_translations` that its marked strings have French
+entries. Other layers (the Qt UI) may add
 catalogs for more languages, e.g. Arabic, with :func:`register_catalog`.
 """
 
@@ -20,7 +23,7 @@ from __future__ import annotations
 import ast
 import logging
 import threading
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -113,13 +116,27 @@ def register_catalog(language: str, entries: Mapping[str, str]) -> None:
         _catalogs.setdefault(language, {}).update(entries)
 
 
+def catalog_files(language: str) -> list[Path]:
+    """``kiosk/locale/<language>.po`` and every ``kiosk/locale/<language>/*.po`` (one per station part)."""
+    files = [LOCALE_DIR / f"{language}.po", *sorted((LOCALE_DIR / language).glob("*.po"))]
+    return [path for path in files if path.is_file()]
+
+
 def catalog(language: str) -> Mapping[str, str]:
-    """Translations for ``language``, loaded from ``kiosk/locale/<language>.po`` on first use."""
+    """Translations for ``language``, loaded from its catalog files on first use."""
     with _lock:
         if language not in _catalogs:
-            path = LOCALE_DIR / f"{language}.po"
-            _catalogs[language] = parse_po(path.read_text(encoding="utf-8")) if path.exists() else {}
+            entries: dict[str, str] = {}
+            for path in catalog_files(language):
+                entries.update(parse_po(path.read_text(encoding="utf-8")))
+            _catalogs[language] = entries
         return _catalogs[language]
+
+
+def missing_translations(msgids: Iterable[str], language: str = DEFAULT_LANGUAGE) -> list[str]:
+    """Message ids without a translation in ``language`` (for each package's own catalog test)."""
+    entries = catalog(language)
+    return [msgid for msgid in msgids if msgid not in entries]
 
 
 def translate(msgid: str, language: str | None = None) -> str:
