@@ -26,6 +26,7 @@ from PySide6.QtCore import QEvent, QObject, Qt, QTimer
 from PySide6.QtGui import QGuiApplication, QKeyEvent, QPixmap
 from PySide6.QtWidgets import (
     QApplication,
+    QBoxLayout,
     QFrame,
     QHBoxLayout,
     QPushButton,
@@ -144,7 +145,12 @@ class KioskWindow(QWidget):
             self.stack.addWidget(view)
             self.screens[view.screen] = view
         self.footer = QWidget()
-        footer = QHBoxLayout(self.footer)
+        self.footer_box = QBoxLayout(QBoxLayout.Direction.LeftToRight, self.footer)
+        self.footer_box.setContentsMargins(0, 0, 0, 0)
+        footer = QHBoxLayout()
+        options = QHBoxLayout()
+        self.footer_box.addLayout(footer)
+        self.footer_box.addLayout(options)
         self.language_buttons: dict[str, QPushButton] = {}
         for code in vm.available_languages():
             choose = lambda c=code: self._choose_language(c)  # noqa: E731 - one per button
@@ -155,6 +161,7 @@ class KioskWindow(QWidget):
             footer.addWidget(widget)
             self.language_buttons[code] = widget
         footer.addStretch(1)
+        options.addStretch(1)
         self.contrast = button("secondary", on_click=vm.toggle_high_contrast, name="high-contrast")
         self.large = button("secondary", on_click=vm.toggle_large_text, name="large-text")
         self.contrast.clicked.connect(lambda _checked=False: self._sync_toggles())
@@ -162,7 +169,7 @@ class KioskWindow(QWidget):
         for widget, text in ((self.contrast, _("High contrast")), (self.large, _("Large text"))):
             widget.setCheckable(True)
             self.texts.bind(widget, text)
-            footer.addWidget(widget)
+            options.addWidget(widget)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(24, 16, 24, 16)
         layout.addWidget(self.header)
@@ -239,6 +246,7 @@ class KioskWindow(QWidget):
         self.setLayoutDirection(direction)
         self.texts.retranslate(language)
         self._sync_toggles()
+        QTimer.singleShot(0, self._fit_footer)
         self.screens[self.vm.screen].retranslate()
         self._update_banner()
         self._update_warning()
@@ -248,6 +256,7 @@ class KioskWindow(QWidget):
         self.sizes = Sizes.for_screen(self.logical_dpi(), self.vm.large_text)
         self.setStyleSheet(stylesheet(palette, self.sizes))
         self._sync_toggles()
+        QTimer.singleShot(0, self._fit_footer)  # once the new style has been applied to the buttons
 
     def _choose_language(self, code: str) -> None:
         self.vm.choose_language(code)
@@ -355,8 +364,18 @@ class KioskWindow(QWidget):
 
     def resizeEvent(self, event) -> None:  # Qt override
         super().resizeEvent(event)
+        self._fit_footer()
         if self.warning.isVisible():
             self._place_warning()
+
+    def _fit_footer(self) -> None:
+        """Languages and display options on one row when they fit, else on two (large text, portrait)."""
+        row = QBoxLayout.Direction.LeftToRight
+        self.footer_box.setDirection(row)
+        needed = self.footer_box.sizeHint().width()
+        margins = self.layout().contentsMargins()
+        available = self.width() - margins.left() - margins.right()
+        self.footer_box.setDirection(row if needed <= available else QBoxLayout.Direction.TopToBottom)
 
     def shutdown(self) -> None:
         """Stop timers and drop every subscription to the view model and the station."""

@@ -92,6 +92,7 @@ class AccountScreen(ScreenView):
                 message = result.message or (_("Renewed.") if result.ok else _("Not renewed."))
                 lines.append(f"{mark} {render(message, lang)}")
             widget.setText(in_direction("\n".join(lines), lang))
+            widget.setMinimumHeight(widget.sizeHint().height())  # all lines, even when space is short
             rtl = "true" if right_to_left(lang) else "false"
             if widget.property("rtl") != rtl:
                 widget.setProperty("rtl", rtl)
