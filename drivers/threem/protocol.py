@@ -13,28 +13,67 @@ reply to the previous one: the reader ignores it.
 UIDs travel MSB first, as printed on labels (``E0 04 01 …``): published inventory
 replies list ``E0 04 01 00 31 23 AA 26``. Block data is in tag memory order.
 
-Provenance of each layout (``hardware_tests/`` checks the assumed ones on a real pad)
-----------------------------------------------------------------------------------
-=========  ==================  ==============================================  ==========
-code       command             request params → reply data (after error byte)  source
-=========  ==================  ==============================================  ==========
-FE         inventory           ``00 05`` → ``00 05 N UID×N``                    verified¹
-D5/04      reader version      ``00 11`` → ``11 V1 V2 V3 V4``                   verified¹
-09         write AFI           ``UID AFI`` → ``UID``                            verified²
-0C         EAS control         ``UID 01|00`` → ``UID``                          verified² (request)
-02         read multiblock     ``UID first count`` → ``UID N (blk st D0..D3)×N`` observed³
-04         write multiblock    ``UID first count 00 DATA`` → ``UID N``          observed³
-0A         get AFI             ``UID`` → ``UID AFI``                            observed³
-08         lock blocks         ``UID first count`` → ``UID``                    assumed
-06         lock AFI            ``UID`` → ``UID``                                assumed
-03         check EAS           (none) or ``UID`` → ``ALARM`` (01 = armed tag)  assumed
-0D         tag info            ``UID`` → ``UID DSFID AFI blocks size IC``       assumed
-=========  ==================  ==============================================  ==========
+Provenance of each layout
+-------------------------
+Sources, by letter in the table:
 
-¹ frames and CRCs published with Biblio-RFID and LibraryStockScanner (captured traffic);
-² frames listed in the Borne reference notes; ³ layout used by Biblio-RFID's 3M810
-driver. Error bytes: 06 no transponder, 12 block locked, 16 write error; the status
-byte ``st`` of a read block has bit 0 set when the block is locked.
+* **C** — a real 3M 810 session, requests with their CRCs: dpavlin/koha-rfid-3m810-js,
+  ``tests/fixtures/live-capture.txt`` (inventory, get AFI, read multiblock, version).
+* **L** — replies captured from a 3M pad with their CRCs: BIOS9/LibraryStockScanner,
+  ``src/RfidAssetReader3MTests/ReaderCommunication/ReaderResponseTests.cs``.
+* **B** — dpavlin/Biblio-RFID ``lib/Biblio/RFID/Reader/3M810.pm`` (written from serial
+  captures): the command strings it sends and the reply prefixes it matches.
+* **S** — the 3M "RFID Reader Model 210 Protocol Specification" v1.0.0 (June 2009). Its
+  table of contents is public (docsbay.net, "reader-protocol-specification-revision-1-0-0"):
+  Read Block UID, Reader Version, ISO Pass thru, Quiet, Read Multiblock, Write Multiblock,
+  Write Block, Write & Lock Block, Lock Block, Get/Write/Lock AFI, Check EAS, EAS Control,
+  Get/Write/Lock DSFID, Tag Info. Field layouts read from a public Python transcription of
+  that specification (a labelling station's RFID module, found by content search; the index
+  does not name its repository), so they carry less weight than C, L and B.
+
+=====  ================  ====================================================  ========
+code   command           request params → reply data (after the error byte)    evidence
+=====  ================  ====================================================  ========
+FE     inventory         ``00 05`` → ``00 05 N UID×N``                          C L B
+D5/04  reader version    ``00 11`` → ``11 V1 V2 V3 V4``                         C B
+02     read multiblock   ``UID first count`` → ``UID N (blk st D0..D3)×N``      C B S
+04     write multiblock  ``UID first count 00 DATA`` → ``UID next``             B S
+0A     get AFI           ``UID`` → ``UID AFI``                                  C B S
+09     write AFI         ``UID AFI`` → ``UID``                                  B S
+0C     EAS control       ``UID 01|00`` → ``UID``                                S
+08     lock block        ``UID block`` → ``UID`` (one block per command)        S
+06     lock AFI          ``UID`` → ``UID``                                      S
+03     check EAS         ``UID`` → ``UID EAS`` (01 = armed)                     S
+0D     tag info          ``UID wanted`` → ``UID avail [fields]``                S
+=====  ================  ====================================================  ========
+
+Details and corrections:
+
+* Write multiblock: the byte after ``count`` is a reserved flags byte, 00 (S; B and the
+  koha-rfid-3m810-js driver send it too). ``next`` is "the block in error, or the last
+  block written + 1" (S); B calls it the block count, which is the same number when
+  writing from block 0, the only case B uses. The driver verifies writes by reading back
+  and does not rely on it.
+* Read multiblock: ``st`` is the "lock/error" byte of each block (S). The captures only
+  show 00; that bit 0 set means locked is still an assumption.
+* Lock block locks *one* block (S: "Lock Block", next to the single-block "Write Block"
+  and "Write & Lock Block"); the layout ``UID first count`` used before was assumed and
+  is corrected: the driver sends one command per block.
+* Check EAS is addressed and echoes the UID before the EAS byte (S); the field-wide form
+  without a UID used before was assumed and is dropped: ``eas_alarm()`` without a UID
+  checks each inventoried tag.
+* Tag info takes a "requested information" byte and answers with an "available
+  information" byte followed by the fields it announces, in this order (S): DSFID (bit 0),
+  AFI (bit 1), block size − 1 and block count − 1 (bit 2), IC reference on two bytes
+  (bit 3). The fixed ``DSFID AFI blocks size IC`` reply used before was assumed and is
+  corrected. The byte order of the two-byte IC reference is not stated: read big endian.
+* Inventory: S names FE's two parameter bytes AFI and response options, so ``FE 07 05``
+  might be an AFI-masked inventory; no capture shows one, so the driver does not use it.
+* Error bytes: 06 (no transponder) is the error B handles on read, write, get and write
+  AFI. 12 (block locked) and 16 (write error) come from the Borne reference notes' reading
+  of the 3M specification in Biblio-RFID ``docs/`` (a .doc we could not re-read) and appear
+  in no public capture; any other byte raises ``ReaderError`` with the byte kept.
+  ``hardware_tests/`` should confirm 12/16, the ``st`` lock bit and the IC byte order.
 """
 
 from __future__ import annotations
@@ -55,13 +94,15 @@ CMD_READ_BLOCKS = 0x02
 CMD_CHECK_EAS = 0x03
 CMD_WRITE_BLOCKS = 0x04
 CMD_LOCK_AFI = 0x06
-CMD_LOCK_BLOCKS = 0x08
+CMD_LOCK_BLOCK = 0x08
 CMD_WRITE_AFI = 0x09
 CMD_GET_AFI = 0x0A
 CMD_EAS_CONTROL = 0x0C
 CMD_TAG_INFO = 0x0D
 
 INVENTORY_PARAMS = b"\x00\x05"
+INFO_DSFID, INFO_AFI, INFO_MEMORY, INFO_IC = 0x01, 0x02, 0x04, 0x08  # tag info "requested/available" bits
+INFO_ALL = INFO_DSFID | INFO_AFI | INFO_MEMORY | INFO_IC
 VERSION_PARAMS = b"\x00\x11"
 
 ERR_OK = 0x00
@@ -208,8 +249,9 @@ def write_blocks_request(uid: bytes, first: int, data: bytes) -> Frame:
     return Frame(CMD_WRITE_BLOCKS, _uid(uid) + bytes([_byte(first, "first block"), count, 0x00]) + data)
 
 
-def lock_blocks_request(uid: bytes, first: int, count: int) -> Frame:
-    return Frame(CMD_LOCK_BLOCKS, _uid(uid) + _range(first, count))
+def lock_block_request(uid: bytes, block: int) -> Frame:
+    """Lock Block locks one block; lock a range with one request per block."""
+    return Frame(CMD_LOCK_BLOCK, _uid(uid) + bytes([_byte(block, "block number")]))
 
 
 def write_afi_request(uid: bytes, afi: int) -> Frame:
@@ -228,13 +270,13 @@ def eas_control_request(uid: bytes, armed: bool) -> Frame:
     return Frame(CMD_EAS_CONTROL, _uid(uid) + (b"\x01" if armed else b"\x00"))
 
 
-def check_eas_request(uid: bytes | None = None) -> Frame:
-    """Field-wide EAS check, or one tag's EAS bit when ``uid`` is given."""
-    return Frame(CMD_CHECK_EAS, b"" if uid is None else _uid(uid))
+def check_eas_request(uid: bytes) -> Frame:
+    """One tag's EAS bit (the command is addressed)."""
+    return Frame(CMD_CHECK_EAS, _uid(uid))
 
 
-def tag_info_request(uid: bytes) -> Frame:
-    return Frame(CMD_TAG_INFO, _uid(uid))
+def tag_info_request(uid: bytes, wanted: int = INFO_ALL) -> Frame:
+    return Frame(CMD_TAG_INFO, _uid(uid) + bytes([_byte(wanted, "requested information")]))
 
 
 # --- reply decoding ------------------------------------------------------------------------------
@@ -252,12 +294,14 @@ class ReadBlock:
 
 @dataclass(frozen=True, slots=True)
 class TagInfo:
+    """What a tag info reply announced; ``None`` for what the reader did not return."""
+
     uid: bytes
-    dsfid: int
-    afi: int
-    block_count: int
-    block_size: int
-    ic_reference: int
+    dsfid: int | None
+    afi: int | None
+    block_count: int | None
+    block_size: int | None
+    ic_reference: int | None
 
 
 def _need(reply: Reply, size: int, what: str) -> bytes:
@@ -304,15 +348,37 @@ def parse_get_afi(reply: Reply, uid: bytes) -> int:
     return rest[0]
 
 
-def parse_check_eas(reply: Reply) -> bool:
-    return _need(reply, 1, "check EAS")[0] == 0x01
+def parse_check_eas(reply: Reply, uid: bytes) -> bool:
+    rest = parse_tag_reply(reply, uid, "check EAS")
+    if not rest:
+        raise ProtocolError("3M check EAS reply carries no EAS byte")
+    return rest[0] == 0x01
 
 
 def parse_tag_info(reply: Reply, uid: bytes) -> TagInfo:
+    """``avail`` then the fields it announces: DSFID, AFI, block size - 1 and count - 1, IC (2 bytes)."""
     rest = parse_tag_reply(reply, uid, "tag info")
-    if len(rest) < 5:
-        raise ProtocolError(f"3M tag info reply too short: {len(rest)} bytes after the UID, need 5")
-    return TagInfo(uid, rest[0], rest[1], rest[2], rest[3], rest[4])
+    if not rest:
+        raise ProtocolError("3M tag info reply carries no information byte")
+    avail, fields = rest[0], rest[1:]
+    sizes = ((INFO_DSFID, 1), (INFO_AFI, 1), (INFO_MEMORY, 2), (INFO_IC, 2))
+    needed = sum(size for bit, size in sizes if avail & bit)
+    if len(fields) < needed:
+        raise ProtocolError(f"3M tag info reply announces {needed} bytes of information "
+                            f"(flags {avail:02X}) but carries {len(fields)}")
+    values: dict[int, bytes] = {}
+    for bit, size in sizes:
+        if avail & bit:
+            values[bit], fields = fields[:size], fields[size:]
+    memory = values.get(INFO_MEMORY)
+    return TagInfo(
+        uid,
+        dsfid=values[INFO_DSFID][0] if INFO_DSFID in values else None,
+        afi=values[INFO_AFI][0] if INFO_AFI in values else None,
+        block_count=memory[1] + 1 if memory else None,
+        block_size=memory[0] + 1 if memory else None,
+        ic_reference=int.from_bytes(values[INFO_IC], "big") if INFO_IC in values else None,
+    )
 
 
 def _check_uid(data: bytes, uid: bytes, what: str) -> None:

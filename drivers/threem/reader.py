@@ -7,10 +7,14 @@ flushed; every 3M command we send is idempotent, so a retry cannot double an
 effect. Writes are verified by reading back when asked, which is what catches a
 tag that left the pad in the middle of programming.
 
-What the 3M command set does not offer is not faked: the protocol has no
-AFI-masked inventory, so ``inventory(afi=…)`` reads each tag's AFI (one extra
-command per tag); write DSFID and RF reset have no published command code and
-raise ``Unsupported``; the pad has one antenna.
+What the 3M command set does not offer (or no capture confirms) is not faked:
+no AFI-masked inventory is confirmed, so ``inventory(afi=…)`` reads each tag's
+AFI (one extra command per tag); Check EAS and Lock Block address one tag and
+one block, so ``eas_alarm()`` without a UID checks each inventoried tag and
+``lock_blocks`` sends one command per block; write DSFID (listed in the 3M
+specification, code not established by any public source) and RF reset raise
+``Unsupported``; the pad has one antenna. Layout evidence: the
+:mod:`drivers.threem.protocol` docstring.
 """
 
 from __future__ import annotations
@@ -135,7 +139,10 @@ class ThreeMReader(ItemReaderBase):
                 self.check_written(uid, first, data, 4)
 
     def lock_blocks(self, uid: bytes, first: int, count: int) -> None:
-        p.parse_tag_reply(self._command(p.lock_blocks_request(uid, first, count)), uid, "lock blocks")
+        with self.lock:
+            for block in range(first, first + count):
+                reply = self._command(p.lock_block_request(uid, block))
+                p.parse_tag_reply(reply, uid, f"lock block {block}")
 
     def system_info(self, uid: bytes) -> SystemInfo:
         info = p.parse_tag_info(self._command(p.tag_info_request(uid)), uid)
@@ -170,8 +177,18 @@ class ThreeMReader(ItemReaderBase):
         p.parse_tag_reply(self._command(p.eas_control_request(uid, False)), uid, "EAS off")
 
     def eas_alarm(self, uid: bytes | None = None) -> bool:
-        """True when an EAS-armed tag is in the field (any tag, or the one given)."""
-        return p.parse_check_eas(self._command(p.check_eas_request(uid)))
+        """True when an EAS-armed tag is in the field (any tag, or the one given).
+
+        Check EAS is addressed: without a UID every inventoried tag is checked in turn."""
+        with self.lock:
+            uids = [uid] if uid is not None else p.parse_inventory(self._command(p.inventory_request()))
+            return any(self._armed(tag) for tag in uids)
+
+    def _armed(self, uid: bytes) -> bool:
+        try:
+            return p.parse_check_eas(self._command(p.check_eas_request(uid)), uid)
+        except NoTag:
+            return False  # not (or no longer) in the field: it cannot set off a gate here
 
     def rf_reset(self) -> None:
         raise Unsupported("the 3M reader protocol has no published RF reset command; "

@@ -5,6 +5,8 @@ format is shared; the behaviour is not) and turns each 3M command into the ISO
 15693 requests a real pad sends to its tags: read multiple blocks with block
 security status, write single block per block, lock block, write/lock AFI,
 system information (for get AFI and tag info), NXP set/reset EAS and EAS alarm.
+Command layouts follow :mod:`drivers.threem.protocol` (one block per Lock Block,
+addressed Check EAS, Tag Info with requested/available information bits).
 The field does the anticollision and answers; tag faults (write failures,
 tearing, weak writes) and read probabilities come from the field's tags.
 
@@ -116,11 +118,10 @@ class ThreeMSimulator(ReaderSimulator):
             self._iso(0x21, uid, bytes([first + i]) + payload[4 * i:4 * i + 4])
         return p.Reply(p.CMD_WRITE_BLOCKS, p.ERR_OK, uid + bytes([count]))
 
-    def _lock_blocks(self, body: bytes) -> p.Reply:
-        uid, first, count = body[:8], body[8], body[9]
-        for block in range(first, first + count):
-            self._iso(0x22, uid, bytes([block]))
-        return p.Reply(p.CMD_LOCK_BLOCKS, p.ERR_OK, uid)
+    def _lock_block(self, body: bytes) -> p.Reply:
+        uid, block = body[:8], body[8]
+        self._iso(0x22, uid, bytes([block]))
+        return p.Reply(p.CMD_LOCK_BLOCK, p.ERR_OK, uid)
 
     def _write_afi(self, body: bytes) -> p.Reply:
         self._iso(0x27, body[:8], body[8:9])
@@ -138,16 +139,22 @@ class ThreeMSimulator(ReaderSimulator):
         return p.Reply(p.CMD_EAS_CONTROL, p.ERR_OK, body[:8])
 
     def _check_eas(self, body: bytes) -> p.Reply:
-        if len(body) >= 8:  # one tag: an addressed EAS alarm request
-            heard = self.field.transact(bytes([ISO_FLAGS, 0xA5, 0x04]) + body[:8][::-1])
-        else:
-            heard = self.field.transact(bytes([0x02, 0xA5, 0x04]))
+        uid = body[:8]
+        if len(uid) != 8:
+            raise ValueError("Check EAS needs a UID")
+        self._system(uid)  # an absent tag is "no transponder"; a present one may stay silent below
+        heard = self.field.transact(bytes([ISO_FLAGS, 0xA5, 0x04]) + uid[::-1])  # NXP EAS alarm
         armed = any(not answer[0] & 0x01 for answer in heard.responses)
-        return p.Reply(p.CMD_CHECK_EAS, p.ERR_OK, b"\x01" if armed else b"\x00")
+        return p.Reply(p.CMD_CHECK_EAS, p.ERR_OK, uid + (b"\x01" if armed else b"\x00"))
 
     def _tag_info(self, body: bytes) -> p.Reply:
-        dsfid, afi, blocks, size, ic = self._system(body[:8])
-        return p.Reply(p.CMD_TAG_INFO, p.ERR_OK, body[:8] + bytes([dsfid, afi, blocks + 1, size + 1, ic]))
+        uid, wanted = body[:8], body[8]
+        dsfid, afi, blocks, size, ic = self._system(uid)
+        fields = {p.INFO_DSFID: bytes([dsfid]), p.INFO_AFI: bytes([afi]),
+                  p.INFO_MEMORY: bytes([size, blocks]), p.INFO_IC: bytes([0, ic])}
+        avail = wanted & p.INFO_ALL
+        return p.Reply(p.CMD_TAG_INFO, p.ERR_OK,
+                       uid + bytes([avail]) + b"".join(v for bit, v in fields.items() if avail & bit))
 
 
 class _Error(Exception):
@@ -159,7 +166,7 @@ COMMANDS = {
     p.CMD_INVENTORY: ThreeMSimulator._inventory,
     p.CMD_READ_BLOCKS: ThreeMSimulator._read_blocks,
     p.CMD_WRITE_BLOCKS: ThreeMSimulator._write_blocks,
-    p.CMD_LOCK_BLOCKS: ThreeMSimulator._lock_blocks,
+    p.CMD_LOCK_BLOCK: ThreeMSimulator._lock_block,
     p.CMD_WRITE_AFI: ThreeMSimulator._write_afi,
     p.CMD_GET_AFI: ThreeMSimulator._get_afi,
     p.CMD_LOCK_AFI: ThreeMSimulator._lock_afi,

@@ -1,4 +1,4 @@
-"""3M 210/810 protocol: CRC check values and frames published from captured traffic, parsing, fuzz."""
+"""3M 210/810 protocol: CRC check values, frames from captured sessions, layouts, parsing, fuzz."""
 
 from __future__ import annotations
 
@@ -104,6 +104,61 @@ def test_read_and_write_layouts() -> None:
     assert [(b.number, b.locked, b.data) for b in blocks] == [(4, False, b"abcd"), (5, True, b"efgh")]
 
 
+# A real 3M 810 session (dpavlin/koha-rfid-3m810-js tests/fixtures/live-capture.txt): requests as
+# written, CRC included; replies as logged, without their CRC (the capture tool had consumed it).
+BOOK_UID, CARD_UID = frame("E0 04 01 00 31 26 91 17"), frame("E0 04 01 00 1F 77 FB 98")
+CAPTURED_INVENTORY = "FE 00 00 05 02 E004010031269117 E00401001F77FB98"
+CAPTURED_AFI = "0A 00 E004010031269117 DA"
+CAPTURED_READ = ("02 00 E004010031269117 08 0000 04110001 0100 31333032 0200 30393939 0300 39390000"
+                 " 0400 00000000 0500 00000000 0600 00000000 0700 00000000")
+
+
+@pytest.mark.parametrize(("built", "captured"), [
+    (p.inventory_request(), "d60005fe0005fa40"),
+    (p.version_request(), "d500050400118c66"),
+    (p.get_afi_request(BOOK_UID), "d6000b0ae004010031269117ec84"),
+    (p.get_afi_request(CARD_UID), "d6000b0ae00401001f77fb9894e8"),
+    (p.read_blocks_request(BOOK_UID, 0, 8), "d6000d02e00401003126911700084e9b"),
+    (p.read_blocks_request(CARD_UID, 0, 8), "d6000d02e00401001f77fb9800086241"),
+])
+def test_requests_match_a_captured_session(built: p.Frame, captured: str) -> None:
+    assert built.encode() == frame(captured)
+
+
+def captured_reply(payload: str) -> p.Reply:
+    body = frame(payload)
+    return p.Reply.from_frame(p.Frame(body[0], body[1:]))
+
+
+def test_captured_replies() -> None:
+    assert p.parse_inventory(captured_reply(CAPTURED_INVENTORY)) == [BOOK_UID, CARD_UID]
+    assert p.parse_get_afi(captured_reply(CAPTURED_AFI), BOOK_UID) == 0xDA
+    blocks = p.parse_read_blocks(captured_reply(CAPTURED_READ), BOOK_UID)
+    assert [b.number for b in blocks] == list(range(8)) and not any(b.locked for b in blocks)
+    assert b"".join(block.data for block in blocks)[4:14] == b"1302099999"  # the decoded barcode
+
+
+def test_single_block_and_addressed_layouts() -> None:
+    assert p.lock_block_request(UID, 27).encode()[3:13] == frame("08 E0 04 01 50 12 34 56 78 1B")
+    assert p.lock_afi_request(UID).encode()[3:12] == frame("06 E0 04 01 50 12 34 56 78")
+    assert p.check_eas_request(UID).encode()[3:12] == frame("03 E0 04 01 50 12 34 56 78")
+    assert p.tag_info_request(UID).encode()[3:13] == frame("0D E0 04 01 50 12 34 56 78 0F")
+    assert p.parse_check_eas(p.Reply(0x03, 0, UID + b"\x01"), UID) is True
+    assert p.parse_check_eas(p.Reply(0x03, 0, UID + b"\x00"), UID) is False
+    with pytest.raises(ProtocolError, match="no EAS byte"):
+        p.parse_check_eas(p.Reply(0x03, 0, UID), UID)
+
+
+def test_tag_info_returns_what_its_flags_announce() -> None:
+    full = p.parse_tag_info(p.Reply(0x0D, 0, UID + frame("0F 06 07 03 1B 00 01")), UID)
+    assert (full.dsfid, full.afi, full.block_size, full.block_count, full.ic_reference) == (6, 7, 4, 28, 1)
+    afi_only = p.parse_tag_info(p.Reply(0x0D, 0, UID + frame("02 C2")), UID)
+    assert (afi_only.afi, afi_only.dsfid, afi_only.block_count) == (0xC2, None, None)
+    assert afi_only.ic_reference is None
+    with pytest.raises(ProtocolError, match="announces 6 bytes"):
+        p.parse_tag_info(p.Reply(0x0D, 0, UID + frame("0F 06 07")), UID)
+
+
 def test_replies_for_another_tag_or_truncated_are_protocol_errors() -> None:
     other = bytes.fromhex("E004015000000000")
     with pytest.raises(ProtocolError, match="not E004015012345678"):
@@ -123,21 +178,32 @@ def test_invalid_requests_cannot_be_built() -> None:
         p.write_afi_request(UID, 300)
 
 
-PARSERS = [p.parse_inventory, p.parse_version, p.parse_check_eas,
+PARSERS = [p.parse_inventory, p.parse_version, lambda r: p.parse_check_eas(r, UID),
            lambda r: p.parse_read_blocks(r, UID), lambda r: p.parse_get_afi(r, UID),
-           lambda r: p.parse_tag_info(r, UID)]
+           lambda r: p.parse_tag_info(r, UID), lambda r: p.parse_tag_reply(r, UID, "write AFI")]
+
+
+def parse_all(frame_: p.Frame) -> None:
+    for parse in PARSERS:
+        try:
+            parse(p.Reply.from_frame(frame_))
+        except ReaderError:  # ProtocolError and the typed errors are the only allowed outcome
+            pass
 
 
 @given(st.binary(max_size=300))
 def test_frame_reader_and_reply_parsers_never_crash(data: bytes) -> None:
     for event in p.FrameReader().feed(data):
-        if isinstance(event, p.BadFrame):
-            continue
-        for parse in PARSERS:
-            try:
-                parse(p.Reply.from_frame(event))
-            except ReaderError:  # ProtocolError and the typed errors are the only allowed outcome
-                pass
+        if not isinstance(event, p.BadFrame):
+            parse_all(event)
+
+
+@given(st.binary(max_size=60), st.booleans())
+def test_reply_parsers_never_crash_on_well_framed_bodies(body: bytes, with_uid: bool) -> None:
+    # Random bytes almost never pass the CRC: frame them so every parser really runs on them.
+    [event] = p.FrameReader().feed(p.Frame(0x0D, (b"\x00" + UID if with_uid else b"") + body).encode())
+    assert isinstance(event, p.Frame)
+    parse_all(event)
 
 
 @given(st.integers(0, 0xFF), st.binary(max_size=200))

@@ -83,6 +83,20 @@ def test_published_inventory_bytes_reach_the_simulator(field: RFField) -> None:
     assert simulator.receive(bytes.fromhex("D60005FE0005FA40")) == bytes.fromhex("D60007FE00000500C97B")
 
 
+def test_one_block_per_lock_and_one_tag_per_eas_check(field: RFField) -> None:
+    simulator = ThreeMSimulator(field)
+    with open_reader("3m", simulator.serve("url").port) as reader:
+        before = len(simulator.commands)
+        reader.lock_blocks(UIDS[0], 24, 3)
+        assert simulator.commands[before:] == [p.CMD_LOCK_BLOCK] * 3
+        assert reader.read_blocks(UIDS[0], 23, 5).locked == (False, True, True, True, False)
+        before = len(simulator.commands)
+        assert reader.eas_alarm() is True  # SlixTag is EAS-armed by default
+        assert simulator.commands[before:] == [p.CMD_INVENTORY, p.CMD_CHECK_EAS]  # stops at the first
+        assert reader.eas_alarm(make_uid(99)) is False  # not in the field: cannot set off a gate
+    simulator.close()
+
+
 def test_unsupported_operations_say_so(field: RFField) -> None:
     simulator = ThreeMSimulator(field)
     with open_reader("3m", simulator.serve("pty").port) as reader:
