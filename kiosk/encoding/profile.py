@@ -12,6 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from iso28560 import AFI_SECURED, DecodedTag, EncodedTag, TagData, decode, encode
+from iso28560.errors import EncodeError
 from kiosk.config import KioskConfig
 
 from .settings import EncodingSection, encoding_settings
@@ -73,4 +74,8 @@ class TagProfile:
         """
         if decoded.format != self.format or decoded.warnings or decoded.data is None:
             return False
-        return decoded.data == self.expected(self.encode(data, capacity)).data
+        try:
+            encoded = self.encode(data, capacity)
+        except EncodeError:
+            return False  # the write will be refused with the encoder's reason
+        return decoded.data == self.expected(encoded).data

@@ -164,3 +164,13 @@ def test_scanned_barcode_differs_from_the_legacy_identifier(desk) -> None:
     desk.station.poll()
     assert desk.station.last_result.code == "other-identifier"
     assert decode(bytes(tag.memory)).data.primary_item_identifier == desk.item(30)
+
+
+def test_legacy_identifier_the_profile_cannot_hold_is_refused_with_the_encoder_reason(desk) -> None:
+    tag = desk.place(legacy_tag(desk, part3_memory("AB 1234", OWNER), 0x3E))
+    desk.station.start_migration()
+    desk.station.poll()
+    result = desk.station.last_result
+    assert (result.outcome, result.code) == ("refused", "cannot-encode")
+    assert "contains ' ' at position 2" in result.message.render("en")
+    assert decode(bytes(tag.memory), 0x3E).format == "iso28560-3"
