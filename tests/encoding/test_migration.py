@@ -167,7 +167,13 @@ def test_scanned_barcode_differs_from_the_legacy_identifier(desk) -> None:
 
 
 def test_legacy_identifier_the_profile_cannot_hold_is_refused_with_the_encoder_reason(desk) -> None:
-    tag = desk.place(legacy_tag(desk, part3_memory("AB 1234", OWNER), 0x3E))
+    from iso28560.part3 import basic_crc
+
+    memory = bytearray(part3_memory("AB_1234", OWNER))
+    memory[5] = 0x20  # "AB 1234": an old encoder let a space through
+    crc = basic_crc(bytes(memory), 34)
+    memory[19], memory[20] = crc & 0xFF, crc >> 8
+    tag = desk.place(legacy_tag(desk, bytes(memory), 0x3E))
     desk.station.start_migration()
     desk.station.poll()
     result = desk.station.last_result
