@@ -268,6 +268,9 @@ class ItemListView(QScrollArea):
         self.box.addStretch(1)
         self.setWidget(inner)
         self.views: list[ItemRowView] = []
+        # the newest row is at the bottom: follow it when the list grows (after the layout ran)
+        bar = self.verticalScrollBar()
+        bar.rangeChanged.connect(lambda _low, high: bar.setValue(high))
 
     def add(self, row: ItemRow, language: str) -> ItemRowView:
         view = ItemRowView(row)
@@ -275,7 +278,6 @@ class ItemListView(QScrollArea):
         self.box.insertWidget(self.box.count() - 1, view)
         view.show()
         self.views.append(view)
-        self.ensureWidgetVisible(view)
         return view
 
     def view_of(self, row: ItemRow) -> ItemRowView | None:
