@@ -6,7 +6,7 @@ size, shows the inactivity warning with its countdown, plays sound cues, and tur
 view-model calls:
 
 - any touch, click or key restarts the inactivity timer (``vm.activity``);
-- on the welcome and card screens, keys go through the keyboard-wedge detector
+- on the welcome, card, return and summary screens, keys go through the keyboard-wedge detector
   (``drivers.scanners.KeyboardWedgeDetector``): a scanner's burst is a card scan, slower keys are a
   person typing on the keypad; on the PIN screens digits, Backspace, Enter and Escape drive the keypad;
 - Enter or Space on a focused button clicks it, Tab moves between buttons, so every action is
@@ -52,6 +52,8 @@ from ui.kiosk.viewmodel import KEYPAD_SCREENS, PATRON_SCREENS, KioskViewModel, S
 from ui.kiosk.widgets import Texts, button, label
 
 STAFF_TAPS = 5
+# Screens where a keyboard-wedge scan is a card presentation (typing there starts the card keypad).
+SCAN_SCREENS = (Screen.WELCOME, Screen.CARD, Screen.RETURN, Screen.SUMMARY)
 STAFF_TAP_WINDOW = 3.0
 KEY_NAMES = {Qt.Key.Key_Return: "Enter", Qt.Key.Key_Enter: "Enter", Qt.Key.Key_Backspace: "Backspace",
              Qt.Key.Key_Escape: "Escape", Qt.Key.Key_Delete: "Delete"}
@@ -302,7 +304,7 @@ class KioskWindow(QWidget):
             return False
         screen = self.vm.screen
         scannable = name == "Enter" or (len(name) == 1 and name.isalnum())
-        if screen in (Screen.WELCOME, Screen.CARD) and scannable:
+        if screen in SCAN_SCREENS and scannable:
             self._feed_wedge(name)
             return True
         if screen in KEYPAD_SCREENS:
@@ -352,6 +354,8 @@ class KioskWindow(QWidget):
                     self.vm.start_identification()
                 if self.vm.screen in KEYPAD_SCREENS:
                     self._keypad_key(key)
+                elif key == "Enter" and isinstance(QApplication.focusWidget(), QPushButton):
+                    QApplication.focusWidget().click()  # a person's Enter on a focused button
 
     def _staff_tap(self) -> None:
         now = time.monotonic()
