@@ -155,10 +155,14 @@ def _headless(config: GateConfig, duration: float | None, out: TextIO) -> int:
     from .console import ConsoleListener
     from .service import build_gate
 
-    gate = build_gate(config, listener=ConsoleListener(out))
-    print(f"Gate {config.name!r} running in {config.mode} mode; Ctrl-C stops it.", file=out, flush=True)
     stop = threading.Event()
-    previous = _on_sigterm(stop)
+    previous = _on_sigterm(stop)  # before anything can be left switched on
+    try:
+        gate = build_gate(config, listener=ConsoleListener(out))
+    except BaseException:
+        _restore_sigterm(previous)
+        raise
+    print(f"Gate {config.name!r} running in {config.mode} mode; Ctrl-C stops it.", file=out, flush=True)
     gate.controller.run_in_thread()
     try:
         stop.wait(duration)

@@ -201,7 +201,7 @@ def test_steady_cycle_in_a_thread(rig) -> None:
     r.controller._stop.set()
     thread.join(2)
     stats = r.controller.stats
-    assert 20 <= stats.cycles <= 27  # 20 ms grid over 0.5 s
+    assert 12 <= stats.cycles <= 27  # 20 ms grid over 0.5 s (fewer when a loaded machine overruns)
     assert stats.cpu_share(time.monotonic()) < 1.0
 
 

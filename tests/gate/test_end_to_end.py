@@ -79,5 +79,5 @@ def test_every_secured_item_alarms_and_nothing_else(mode: str) -> None:
     assert report.detection_rate == 1.0, [p.tag for p in report.missed]
     assert report.total_false_alarms == 0, report.false_alarms
     assert len(report.latencies) >= 3
-    assert max(report.latencies) < 0.02 + 0.1  # one 20 ms cycle + margin for a loaded CI machine
-    assert gate.controller.stats.overruns <= gate.controller.stats.cycles // 10
+    assert max(report.latencies) < 0.25  # sanity bound only: benchmarks/bench_gate.py measures latency
+    assert gate.controller.stats.overruns <= gate.controller.stats.cycles // 4
