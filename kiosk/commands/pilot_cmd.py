@@ -107,7 +107,7 @@ def run_simulate(args: argparse.Namespace) -> int:
         visitors_per_day=args.visitors_per_day,
     )
     truth = simulate_pilot(plan, Path(args.out), progress=sys.stderr)
-    journals = " ".join(str(p) for p in truth.journals)
+    journals = " ".join(str(Path(args.out) / p) for p in truth.journals)
     print(f"{len(truth.journals)} journal(s) and ground-truth.json written to {args.out}")
     print(f"next: borne pilot report --journal {journals} --out {Path(args.out) / 'report.html'}")
     return 0

@@ -1,0 +1,177 @@
+"""The gate's evidence for the pilot report, written to the anonymous event journal (``offline_queue``).
+
+The gate keeps its own alarm log (titles, acknowledgements, retention) for staff; the pilot report reads
+event journals, so :class:`GateJournal` copies what the report needs into one, through the controller's
+public hooks (``on_alarm`` and the listener), without changing the poll loop:
+
+- each alarm → ``gate_alarms`` with a cause code (``secured-item``, ``eas``, ``not-checked-out``…), the tag's
+  AFI and EAS state; staff (or the traffic simulator, which knows the truth) later say whether it was a
+  false alarm and why, with :meth:`GateJournal.verdict`;
+- people-counter crossings → ``people_counts``, one row per hour (flushed when the hour changes and on
+  :meth:`GateJournal.close`);
+- walk-test passes → ``walk_tests``, one row per test item and pass (:meth:`GateJournal.walk_test_pass`);
+  alarms raised while a walk test runs are test alarms and are not journaled as visitor alarms.
+
+No item identifier, title or UID is written (the journal's circulation tables never hold them).
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from .alarm_log import AlarmRecord
+from .controller import GateController, GateListener
+from .events import Alarm, Reason
+
+log = logging.getLogger(__name__)
+
+CAUSES = {
+    Reason.SECURED: "secured-item",
+    Reason.EAS: "eas",
+    Reason.NOT_CHECKED_OUT: "not-checked-out",
+    Reason.UNKNOWN_STATUS: "status-unknown",
+    Reason.UNIDENTIFIED: "unidentified",
+}
+# Walking speeds of the walk-test protocol, in metres per second (the journal stores speeds, not names).
+WALK_SPEEDS = {"slow": 0.6, "normal": 1.2, "fast": 2.0}
+
+
+class _Tee(GateListener):
+    """The gate's own listener (the monitor) first, then the journal for what it needs (crossings)."""
+
+    def __init__(self, first: GateListener, journal: GateJournal) -> None:
+        self.first, self.journal = first, journal
+
+    def alarm_raised(self, record: AlarmRecord) -> None:
+        self.first.alarm_raised(record)
+
+    def title_found(self, row_id: int, title: str) -> None:
+        self.first.title_found(row_id, title)
+
+    def passage_closed(self, passage_row: int, direction: str | None, items: int) -> None:
+        self.first.passage_closed(passage_row, direction, items)
+
+    def crossing(self, direction: str) -> None:
+        self.first.crossing(direction)
+        self.journal.crossing(direction)
+
+    def reader_changed(self, name: str, state: str, error: str | None) -> None:
+        self.first.reader_changed(name, state, error)
+
+    def outputs_changed(self, health: dict[str, str | None]) -> None:
+        self.first.outputs_changed(health)
+
+
+class GateJournal:
+    """Journals one gate's alarms, hourly counts and walk tests; never lets a journal error reach the loop."""
+
+    def __init__(self, journal: Any, wall: Callable[[], datetime] = lambda: datetime.now(UTC)) -> None:
+        self.journal = journal
+        self.wall = wall
+        self.walk_test_active = False
+        self.failures = 0
+        self._lock = threading.Lock()
+        self._alarm_ids: dict[int, int] = {}  # alarm log row -> journal row
+        self._hour = self._hour_of(wall())
+        self._counts = {"in": 0, "out": 0}
+
+    def attach(self, controller: GateController) -> GateJournal:
+        """Hook into a built controller (after its listener is set)."""
+        controller.on_alarm.append(self.alarm)
+        controller.set_listener(_Tee(controller.listener, self))
+        self.wall = controller.wall
+        self._hour = self._hour_of(self.wall())
+        return self
+
+    def _call(self, method: str, *args: Any, **kwargs: Any) -> Any:
+        try:
+            return getattr(self.journal, method)(*args, **kwargs)
+        except Exception as exc:  # evidence must never stop a gate
+            self.failures += 1
+            log.error("event journal: %s failed: %s", method, exc)
+            return None
+
+    # -- alarms -----------------------------------------------------------------------------------------
+
+    def alarm(self, alarm: Alarm, record: AlarmRecord) -> None:
+        """``GateController.on_alarm`` hook."""
+        if self.walk_test_active:
+            return
+        self._roll(self.wall())
+        s = alarm.sighting
+        row = self._call(
+            "record_alarm", CAUSES.get(alarm.reason, "unknown"), afi=s.afi, eas=s.eas, at=self.wall()
+        )
+        if row is not None:
+            with self._lock:
+                self._alarm_ids[record.id] = row
+
+    def verdict(self, alarm_row: int, *, false_alarm: bool, cause: str | None = None) -> bool:
+        """Staff's verdict on an alarm of the gate's log (row id): false or not, and the true cause."""
+        with self._lock:
+            journal_row = self._alarm_ids.get(alarm_row)
+        if journal_row is None:
+            return False
+        self._call("set_alarm_verdict", journal_row, false_alarm=false_alarm, cause=cause)
+        return True
+
+    # -- people counts ----------------------------------------------------------------------------------
+
+    def crossing(self, direction: str) -> None:
+        """Listener call from the poll loop (one person crossed the counter)."""
+        self._roll(self.wall())
+        if direction in self._counts:
+            self._counts[direction] += 1
+
+    @staticmethod
+    def _hour_of(moment: datetime) -> datetime:
+        return moment.replace(minute=0, second=0, microsecond=0)
+
+    def _roll(self, now: datetime) -> None:
+        if self._hour_of(now) != self._hour:
+            self.flush(now)
+
+    def flush(self, now: datetime | None = None) -> None:
+        """Journal the counts of the hour in progress (or ended) and start a new period."""
+        now = now or self.wall()
+        start, self._hour = self._hour, self._hour_of(now)
+        counts, self._counts = self._counts, {"in": 0, "out": 0}
+        if counts["in"] or counts["out"]:
+            end = min(now, start + timedelta(hours=1))
+            self._call(
+                "record_people_count",
+                entering=counts["in"],
+                leaving=counts["out"],
+                period_start=start,
+                period_end=max(end, start),
+            )
+
+    # -- walk tests -------------------------------------------------------------------------------------
+
+    def walk_test_pass(self, result: Any, *, tag_type: str | None = None) -> int:
+        """Journal a ``gate.walktest.PassResult``: one row per test item; returns rows written."""
+        speed = WALK_SPEEDS.get(result.condition.speed)
+        if speed is None:
+            raise ValueError(f"unknown walk-test speed {result.condition.speed!r}")
+        written = 0
+        for item in sorted(result.expected):
+            if (
+                self._call(
+                    "record_walk_test",
+                    orientation=result.condition.orientation,
+                    speed_m_s=speed,
+                    detected=item in result.detected,
+                    tag_type=tag_type,
+                    at=self.wall(),
+                )
+                is not None
+            ):
+                written += 1
+        return written
+
+    def close(self) -> None:
+        self.flush()

@@ -1,0 +1,291 @@
+"""``borne pilot simulate``: a pilot of K libraries over N days, in seconds, with the real workflows.
+
+Each simulated library has a kiosk (:mod:`.sim_kiosk`) and an exit gate (``gate.pilot_sim``); the first one
+also has a tag-encoding desk when the encoding workflow is installed (:mod:`.sim_encoding`). All of them
+share one simulated SIGB (the sample network's), one tag factory and one :class:`~.simclock.SimClock`.
+
+``kiosk`` may not import ``gate`` (they are sibling layers), so station simulators of other packages are
+plug-ins named in :data:`STATION_SIMULATORS` and loaded by name, as the ``borne`` command loads its
+subcommands: each module has ``build(ctx: SimulationContext) -> list`` of simulators offering
+``station_id``, ``journal_path``, ``before_opening(day)``, ``day_events(day)`` (``(time, order, action)``
+tuples), ``end_of_day()`` and ``close()``.
+
+A day: the gates' walk test (first day only, before opening), then the day's events in time order — kiosk
+sessions (borrow, return, renewals, wrong PIN, blocked account, odd tags, incomplete sets), visitors through
+the gates, conversion work — and, on the outage day, the SIGB going down for 40 minutes: kiosks used
+meanwhile go offline, queue their transactions, and replay them when it is back (one loan made offline with
+a card the SIGB does not know is rejected on replay, as it would be). Everything that decides an outcome is
+drawn from one seeded random generator, so a seed gives the same pilot again.
+
+Output: one event journal per station (``<station>/events.db``) and ``ground-truth.json`` (counts only).
+"""
+
+from __future__ import annotations
+
+import importlib
+import random
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from pathlib import Path
+from typing import Any, TextIO
+from zoneinfo import ZoneInfo
+
+from .sim_kiosk import UNKNOWN_CARD, KioskSim, Network, Stack
+from .simclock import SimClock
+from .truth import GroundTruth
+
+STATION_SIMULATORS: tuple[str, ...] = ("gate.pilot_sim",)
+STACK_SIZES = {1: 0.3, 2: 0.25, 3: 0.2, 4: 0.12, 5: 0.08, 6: 0.05}
+OUTAGE = (time(15, 0), time(15, 40))
+
+
+@dataclass(frozen=True)
+class SimulationPlan:
+    days: int = 5
+    stations: int = 2
+    seed: int = 1
+    sessions_per_day: int = 24
+    visitors_per_day: int = 80
+    start: date = date(2026, 3, 2)
+    timezone: str = "Europe/Paris"
+    opening: tuple[time, time] = (time(10, 0), time(18, 0))
+    walk_passes: int = 2
+    encoding_per_day: int = 30
+
+    @property
+    def outage_day(self) -> int:
+        return 1 if self.days > 1 else 0
+
+
+Event = tuple[datetime, int, Callable[[], None]]
+
+
+class Simulation:
+    def __init__(self, plan: SimulationPlan, out: Path, progress: TextIO | None = None) -> None:
+        from simulators.sigb import SimulatedSIGB
+
+        self.plan, self.out, self.progress = plan, out, progress
+        self.tz = ZoneInfo(plan.timezone)
+        self.rng = random.Random(plan.seed)
+        self.clock = SimClock(self._at(0, time(8, 0)))
+        self.sigb = SimulatedSIGB(clock=self.clock.local).start()
+        self.net = Network(self.sigb, self.clock, self.rng)
+        self.truth = GroundTruth(plan.days, plan.seed)
+        dataset = self.sigb.dataset
+        branches = dataset.branches[: plan.stations]
+        if len(branches) < plan.stations:
+            raise ValueError(f"the sample network has {len(dataset.branches)} libraries")
+        self.branches = branches
+        self.network_isils = sorted({b.isil for b in dataset.branches})
+        self.workdir = out / "stations"
+        self.kiosks: list[KioskSim] = []
+        for index, branch in enumerate(branches):
+            truth = self.truth_for("kiosk", f"{branch.isil}-K1")
+            self.kiosks.append(KioskSim(self.net, branch, self.workdir, index=index, truth=truth))
+        self.others: list[Any] = []
+        for name in STATION_SIMULATORS:
+            self.others += self._plugin(name)
+        self.encoder = self._encoder(branches[0], self.workdir)
+        if self.encoder is not None:
+            self.others.append(self.encoder)
+
+    def _plugin(self, name: str) -> list[Any]:
+        try:
+            module = importlib.import_module(name)
+        except ModuleNotFoundError as exc:
+            if exc.name and name.startswith(exc.name):
+                self.truth.notes.append(f"{name} not installed: its stations are not simulated")
+                return []
+            raise
+        return list(module.build(self))
+
+    def truth_for(self, role: str, station_id: str) -> Any:
+        """The ground truth a station simulator fills (``role``: kiosk, gate or encoding)."""
+        from .truth import EncodingTruth, GateTruth, KioskTruth
+
+        tables: dict[str, tuple[dict[str, Any], Callable[[], Any]]] = {
+            "kiosk": (self.truth.kiosks, KioskTruth),
+            "gate": (self.truth.gates, GateTruth),
+            "encoding": (self.truth.encoders, EncodingTruth),
+        }
+        table, factory = tables[role]
+        return table.setdefault(station_id, factory())
+
+    def _encoder(self, branch: Any, stations: Path) -> Any:
+        if not self.plan.encoding_per_day:
+            return None
+        from .sim_encoding import EncodingSim, encoding_available
+
+        if not encoding_available():
+            self.truth.notes.append("encoding workflow not installed: no conversion simulated")
+            return None
+        truth = self.truth_for("encoding", f"{branch.isil}-E1")
+        return EncodingSim(self, branch, truth=truth)
+
+    def _at(self, day: int, moment: time) -> datetime:
+        return datetime.combine(self.plan.start + timedelta(days=day), moment, self.tz)
+
+    def _say(self, text: str) -> None:
+        if self.progress is not None:
+            print(text, file=self.progress, flush=True)
+
+    # -- the pilot ------------------------------------------------------------------------------------------
+
+    def run(self) -> GroundTruth:
+        try:
+            for day in range(self.plan.days):
+                self._day(day)
+        finally:
+            self.close()
+        paths = [s.journal_path for s in [*self.kiosks, *self.others]]
+        self.truth.journals = [str(Path(p).relative_to(self.out)) for p in paths]
+        self.truth.write(self.out / "ground-truth.json")
+        return self.truth
+
+    def _day(self, day: int) -> None:
+        self.clock.advance_to(self._at(day, time(8, 30)))
+        for station in self.others:
+            station.before_opening(day)
+        events = self._kiosk_events(day) + self._outage_events(day)
+        for station in self.others:
+            events += station.day_events(day)
+        for when, _order, action in sorted(events, key=lambda e: (e[0], e[1])):
+            self.clock.advance_to(when)
+            action()
+        self.clock.advance_to(self._at(day, time(19, 0)))
+        for kiosk in self.kiosks:
+            kiosk.idle()
+        for station in self.others:
+            station.end_of_day()
+        self._say(f"day {day + 1}/{self.plan.days} simulated ({self.clock.utc():%Y-%m-%d})")
+
+    def opening_times(self, day: int, count: int) -> list[datetime]:
+        """``count`` random moments of the day's opening hours (not around the outage), in order."""
+        opening, closing = (self._at(day, t) for t in self.plan.opening)
+        outage = [self._at(day, t) for t in OUTAGE] if day == self.plan.outage_day else None
+        span = (closing - opening).total_seconds()
+        times = []
+        while len(times) < count:
+            moment = opening + timedelta(seconds=self.rng.uniform(0, span))
+            if outage and outage[0] - timedelta(minutes=5) <= moment <= outage[1] + timedelta(minutes=5):
+                continue
+            times.append(moment)
+        return sorted(times)
+
+    def _kiosk_events(self, day: int) -> list[Event]:
+        events: list[Event] = []
+        for kiosk in self.kiosks:
+            for moment in self.opening_times(day, self.plan.sessions_per_day):
+                events.append((moment, 1, lambda k=kiosk: self._session(k)))
+        return events
+
+    def _outage_events(self, day: int) -> list[Event]:
+        if day != self.plan.outage_day:
+            return []
+        down, up = (self._at(day, t) for t in OUTAGE)
+        events: list[Event] = [(down, 0, lambda: setattr(self.sigb.faults, "down", True))]
+        for index, kiosk in enumerate(self.kiosks):
+            events.append(
+                (down + timedelta(minutes=5 + index), 1, lambda k=kiosk: self._borrow(k, outage=True))
+            )
+            events.append((down + timedelta(minutes=15 + index), 1, lambda k=kiosk: self._give_back(k)))
+        if self.kiosks:
+            events.append((down + timedelta(minutes=25), 1, lambda: self._unknown_card(self.kiosks[0])))
+        events.append((up, 0, lambda: setattr(self.sigb.faults, "down", False)))
+        for kiosk in self.kiosks:  # the idle poll loop notices the SIGB back within retry_online_seconds
+            events.append((up + timedelta(seconds=31), 3, kiosk.idle))
+        return events
+
+    # -- patrons --------------------------------------------------------------------------------------------
+
+    def _session(self, kiosk: KioskSim) -> None:
+        roll = self.rng.random()
+        good = self.net.good_patrons()
+        if roll < 0.05 and good:
+            kiosk.wrong_pin(self.rng.choice(good))
+        elif roll < 0.10 and (blocked := self.net.blocked_patrons()):
+            card = self.rng.choice(blocked)
+            kiosk.blocked(card, self.net.library.patrons[card].pin)
+        elif (roll < 0.55 or not good) and self.net.returnable(1):
+            self._give_back(kiosk)
+        elif good:
+            self._borrow(kiosk)
+
+    def _borrow(self, kiosk: KioskSim, *, outage: bool = False) -> None:
+        good = self.net.good_patrons()
+        if not good:
+            return
+        card = self.rng.choice(good)
+        size = min(self._stack_size(), 4 if outage else 6)
+        stack = Stack(items=[(b, self.net.parts(b), self.net.parts(b)) for b in self.net.available(size)])
+        self._extras(stack, card, borrow=True, outage=outage)
+        renew: list[str] = []
+        if not outage and self.rng.random() < 0.3:
+            mine = sorted(
+                b for b, c in self.net.loans.items() if c == card and self.net.renewals.get(b, 0) < 2
+            )
+            renew = mine[:2]
+        self._mark(stack, True)
+        try:
+            kiosk.borrow(card, self.net.library.patrons[card].pin, stack, renew=renew)
+        finally:
+            self._mark(stack, False)
+
+    def _unknown_card(self, kiosk: KioskSim) -> None:
+        stack = Stack(items=[(b, self.net.parts(b), self.net.parts(b)) for b in self.net.available(1)])
+        kiosk.borrow(UNKNOWN_CARD, "1234", stack)
+
+    def _give_back(self, kiosk: KioskSim) -> None:
+        barcodes = self.net.returnable(self.rng.randint(1, 4))
+        stack = Stack(items=[(b, self.net.parts(b), self.net.parts(b)) for b in barcodes])
+        self._extras(stack, None, borrow=False, outage=False)
+        if not stack.items and not stack.odd:
+            return
+        self._mark(stack, True)
+        try:
+            kiosk.give_back(stack)
+        finally:
+            self._mark(stack, False)
+
+    def _stack_size(self) -> int:
+        sizes = list(STACK_SIZES)
+        return self.rng.choices(sizes, weights=[STACK_SIZES[s] for s in sizes])[0]
+
+    def _extras(self, stack: Stack, card: str | None, *, borrow: bool, outage: bool) -> None:
+        rng, net = self.rng, self.net
+        taken = {b for b, _, _ in stack.items}
+        for parts, chance in ((2, 0.08), (1, 0.05)):  # a two-part set: complete, or one part forgotten
+            extra = net.available(1, untagged=True) if borrow and rng.random() < chance else []
+            if extra and extra[0] not in taken:
+                stack.items.append((extra[0], parts, 2))
+                taken.add(extra[0])
+        if borrow and card and not outage and rng.random() < 0.1:
+            held = net.on_hold_for_other(card)
+            if held is not None:
+                stack.refused.append(held)
+        if rng.random() < 0.05:
+            stack.odd.append((net.tags.foreign(f"3999{rng.randrange(10**9):09d}"), "foreign-tag"))
+        if rng.random() < 0.04:
+            stack.odd.append((net.tags.blank(), "blank-tag"))
+        if borrow and rng.random() < 0.03:
+            stack.odd.append((net.tags.patron_card(rng.choice(net.good_patrons())), "patron-card"))
+        stack.worn = {b for b, _, _ in stack.items if rng.random() < 0.1}
+
+    def _mark(self, stack: Stack, busy: bool) -> None:
+        for barcode in [b for b, _, _ in stack.items] + stack.refused:
+            (self.net.busy.add if busy else self.net.busy.discard)(barcode)
+
+    def close(self) -> None:
+        for station in [*self.kiosks, *self.others]:
+            try:
+                station.close()
+            except Exception as exc:  # keep closing the others
+                self._say(f"closing {getattr(station, 'station_id', station)} failed: {exc}")
+        self.sigb.stop()
+
+
+def simulate_pilot(plan: SimulationPlan, out: Path, progress: TextIO | None = None) -> GroundTruth:
+    """Run the simulated pilot into ``out`` (journals + ground-truth.json) and return the ground truth."""
+    out.mkdir(parents=True, exist_ok=True)
+    return Simulation(plan, out, progress).run()
