@@ -32,6 +32,9 @@ def test_language_switch_mid_session_and_reset_after(kiosk) -> None:
     assert x(row.icon) > x(row.title)  # mirrored: the status icon is on the right
     kiosk.click("finish")
     assert kiosk.vm.language == "ar"  # the summary stays in the patron's language
+    kiosk.click("lang-en")  # and can be re-read in another one, without changing the next patron's
+    assert "Thank you, goodbye!" in visible_text(kiosk.window.stack.currentWidget())
+    assert kiosk.station.status.language == "fr"
     kiosk.click("done")
     assert kiosk.vm.language == "fr" and kiosk.station.status.language == "fr"
     assert kiosk.window.layoutDirection() == Qt.LayoutDirection.LeftToRight

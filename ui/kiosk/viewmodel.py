@@ -22,6 +22,7 @@ since ended is dropped instead of touching the next patron's screen.
 
 from __future__ import annotations
 
+import dataclasses
 import enum
 import logging
 import time
@@ -433,8 +434,14 @@ class KioskViewModel(Observable):
 
     def choose_language(self, language: str) -> None:
         self.activity()
-        if language in self.available_languages():
-            self._call(self.station.set_language(language), wait=False)
+        if language not in self.available_languages():
+            return
+        if self.screen is Screen.SUMMARY and self.summary is not None:
+            # the session is over: re-read its summary in another language, leave the next patron's default
+            self._set(summary=dataclasses.replace(self.summary, language=language))
+            self._apply_language()
+            return
+        self._call(self.station.set_language(language), wait=False)
 
     def toggle_high_contrast(self) -> None:
         self.activity()
