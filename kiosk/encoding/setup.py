@@ -21,6 +21,9 @@ def open_station(config: KioskConfig, *, operator: str | None = None) -> Encodin
     settings = encoding_settings(config)
     if config.reader.driver == "simulated":
         raise ConfigError("reader.driver", '"simulated" is only available with borne encode --demo')
+    if not config.reader.port:
+        problem = 'required: the reader\'s device path, pyserial URL or tcp://host:port (e.g. "/dev/ttyUSB0")'
+        raise ConfigError("reader.port", problem, source=str(config.source or ""))
     Path(config.journal.events).parent.mkdir(parents=True, exist_ok=True)
     options = {"baudrate": config.reader.baudrate} if config.reader.baudrate else {}
     reader = open_reader(config.reader.driver, config.reader.port, **options)
