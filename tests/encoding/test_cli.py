@@ -22,7 +22,8 @@ def test_demo_headless_plays_every_case(capsys) -> None:
     assert main(["encode", "--demo", "--headless"]) == 0
     out = capsys.readouterr().out
     for expected in ("encoded and verified", "is already encoded", "(part 2 of 2)",
-                     "converted from iso28560-3", "2 tags on the pad", "already holds another item", "left the pad during the write",
+                     "converted from iso28560-3", "2 tags on the pad", "already holds another item",
+                     "left the pad during the write",
                      "are locked with other data", "not an item barcode", "converted from 3m-rfid501",
                      "Blank tag: nothing to migrate", "STATS", "Journal (events.db): failed 3, ok 11"):
         assert expected in out, expected
