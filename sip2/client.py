@@ -11,8 +11,13 @@ this module adds the socket, the clock and the policy:
 - **Read timeouts**: each response must arrive within ``timeout`` seconds. With ``resend_on_timeout`` the
   client first sends 97 ("send your last response again") up to ``retries`` times.
 - **Resends**: a 96 from the SIGB means it could not read our frame and did nothing, so the same bytes are
-  sent again (up to ``retries`` times), even for a checkout. A reply we cannot read (bad checksum) is asked
-  for again with 97.
+  sent again (up to ``retries`` times), even for a checkout.
+- **Unreadable replies** (bad checksum, damaged frame) are handled the same way for every request, the 93
+  login and 99 status of a connect included: the client asks for the reply again with 97, which repeats the
+  SIGB's answer and never the request, so it is safe even for a checkout. It does so up to ``retries`` times
+  and at least once (``retries = 0`` forbids repeating requests, not re-reading an answer that arrived). If
+  the SIGB's last 98 marks 97 unsupported in BX (:attr:`sip2.session.ClientSession.resend_supported`; before
+  any 98 it is assumed), or the copies stay unreadable, the exchange fails as if no reply had come: see below.
 - **Reconnect**: before each request the client checks that the SIGB has not closed the idle connection; a
   lost connection is reopened with exponential backoff (``reconnect_delay`` doubling up to
   ``reconnect_max_delay``, ``retries`` + 1 attempts) and a fresh login.
@@ -85,7 +90,7 @@ from sip2.messages import (
     RenewResponse,
     SCStatus,
 )
-from sip2.session import BadFrame, ClientSession, Reply, ResendRequested, Unexpected
+from sip2.session import BadFrame, ClientSession, Reply, ResendRequested, Unexpected, answers_resend
 from sip2.transport import open_connection
 
 log = logging.getLogger(__name__)
@@ -342,7 +347,7 @@ class SIP2Client:
             except Sip2Error as exc:
                 last = exc
             if attempt < attempts:
-                log.warning("SIGB unreachable (%s); new attempt in %.1f s", last, delay)
+                log.warning("connecting to the SIGB failed (%s); new attempt in %.1f s", last, delay)
                 if self._stop.wait(delay):
                     raise Sip2Disconnected("the SIP2 client was closed while reconnecting")
                 delay = min(delay * 2, self.config.reconnect_max_delay)
@@ -352,8 +357,9 @@ class SIP2Client:
     def _open(self) -> None:
         config = self.config
         self._sock = open_connection(config)
-        self._session = ClientSession(encoding=config.encoding, terminator=config.terminator,
-                                      error_detection=config.error_detection)
+        self._session = ClientSession(
+            encoding=config.encoding, terminator=config.terminator, error_detection=config.error_detection,
+            resend_supported=self.acs_status is None or answers_resend(self.acs_status))
         self.connections_opened += 1
         try:
             if config.username:
@@ -409,26 +415,32 @@ class SIP2Client:
             if isinstance(event, Unexpected):
                 log.warning("ignoring a frame from the SIGB while waiting for %s: %s", name, event.reason)
                 continue
-            if resends >= self.config.retries:
+            retry = self._retry_frame(session, event, name, resends)
+            if retry is None:
                 session.abandon()
                 raise _NoReply(self._give_up_error(event, name, resends))
             resends += 1
-            retry = self._retry_frame(session, event, name)
-            if retry is None:
-                session.abandon()
-                raise _NoReply(Sip2Timeout(f"no reply to {name} within {self.config.timeout:g} s"))
             self._write_or_lose(retry, session)
             deadline = time.monotonic() + self.config.timeout
 
-    def _retry_frame(self, session: ClientSession, event: Any, name: str) -> bytes | None:
-        """The bytes that may repair the exchange after ``event`` (None: give up on this timeout)."""
+    def _retry_frame(self, session: ClientSession, event: Any, name: str, resends: int) -> bytes | None:
+        """The bytes that may repair the exchange after ``event`` (a 96, an unreadable reply or a timeout),
+        or None to give up on this connection; ``resends`` repairs were already tried."""
+        if isinstance(event, BadFrame):
+            if resends >= max(self.config.retries, 1):
+                return None
+            if not session.resend_supported:
+                log.warning("unreadable reply to %s (%s), and the SIGB does not answer 97 (BX)", name,
+                            event.error)
+                return None
+            log.warning("unreadable reply to %s (%s); asking for it again (97)", name, event.error)
+            return session.request_resend()
+        if resends >= self.config.retries:
+            return None
         if isinstance(event, ResendRequested):
             log.warning("the SIGB could not read our %s (96); sending it again", name)
             return session.resend_frame()
-        if isinstance(event, BadFrame):
-            log.warning("unreadable reply to %s (%s); asking for it again (97)", name, event.error)
-            return session.request_resend()
-        if self.config.resend_on_timeout:
+        if self.config.resend_on_timeout and session.resend_supported:
             log.warning("no reply to %s within %g s; asking the SIGB to resend (97)", name,
                         self.config.timeout)
             return session.request_resend()
@@ -440,7 +452,8 @@ class SIP2Client:
         if isinstance(event, ResendRequested):
             return Sip2Disconnected(f"the SIGB asked {resends + 1} times for {name} to be resent (96): it "
                                     f"cannot read our frames; check encoding and error detection settings")
-        return Sip2Timeout(f"no reply to {name} within {self.config.timeout:g} s ({resends} resend requests)")
+        asked = f" ({resends} resend requests)" if resends else ""
+        return Sip2Timeout(f"no reply to {name} within {self.config.timeout:g} s{asked}")
 
     def _write(self, frame: bytes) -> None:
         sock = self._sock

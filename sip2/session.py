@@ -9,7 +9,8 @@ wrapping), remembers the one pending request and classifies every frame that com
   *same bytes* again is safe, even for a checkout (:meth:`ClientSession.resend_frame`);
 - :class:`BadFrame`: a frame we could not read (checksum or syntax, or a frame without checksum from a SIGB
   that has been sending them); the caller may ask for it again with 97 (:meth:`ClientSession.request_resend`),
-  which makes the SIGB repeat its last response;
+  which makes the SIGB repeat its last response — unless the SIGB said it does not answer 97: the session
+  reads the BX field of every 98 it matches (:attr:`ClientSession.resend_supported`);
 - :class:`Unexpected`: a well-formed message that does not answer the pending request (a late reply to an
   earlier request that timed out, or an unsolicited frame); the caller logs and ignores it.
 
@@ -22,7 +23,16 @@ from dataclasses import dataclass
 
 from sip2.codec import NEED_DATA, FrameReader, encode
 from sip2.errors import LocalProtocolError, ParseError
-from sip2.messages import RESPONSE_FOR, Message, RequestACSResend, RequestSCResend
+from sip2.messages import (
+    RESPONSE_FOR,
+    SUPPORTED_MESSAGE_ORDER,
+    ACSStatus,
+    Message,
+    RequestACSResend,
+    RequestSCResend,
+)
+
+_RESEND_FLAG = SUPPORTED_MESSAGE_ORDER.index(RequestACSResend.COMMAND)
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,8 +70,10 @@ class _Pending:
 class ClientSession:
     """The SC side of one SIP2 connection (create a new one after reconnecting)."""
 
-    def __init__(self, *, encoding: str = "utf-8", terminator: str = "\r",
-                 error_detection: bool = True) -> None:
+    def __init__(self, *, encoding: str = "utf-8", terminator: str = "\r", error_detection: bool = True,
+                 resend_supported: bool = True) -> None:
+        """``resend_supported``: what the SIGB's last 98 said about 97, carried over from an earlier
+        connection (before any 98 it is unknown, and assumed: Koha, Evergreen and Sierra all answer 97)."""
         self.encoding = encoding
         self.terminator = terminator
         self.error_detection = error_detection
@@ -69,6 +81,7 @@ class ClientSession:
         self._next_sequence = 0
         self._pending: _Pending | None = None
         self.peer_checksums = False  # set once the SIGB has sent a checksummed frame
+        self.resend_supported = resend_supported
 
     @property
     def pending(self) -> Message | None:
@@ -98,6 +111,8 @@ class ClientSession:
     def request_resend(self) -> bytes:
         """A 97 frame: ask the SIGB to repeat its last response (after a timeout or a bad frame)."""
         self._require_pending("ask for a resend")
+        if not self.resend_supported:
+            raise LocalProtocolError("cannot ask for a resend: the SIGB's 98 lists 97 as unsupported (BX)")
         return encode(RequestACSResend(), error_detection=self.error_detection, encoding=self.encoding,
                       terminator=self.terminator)
 
@@ -141,9 +156,17 @@ class ClientSession:
         if None not in (pending.sequence, message.sequence) and message.sequence != pending.sequence:
             return Unexpected(message, f"sequence {message.sequence} does not match {pending.sequence}")
         self._pending = None
+        if isinstance(message, ACSStatus):
+            self.resend_supported = answers_resend(message)
         return Reply(message)
 
     def _require_pending(self, action: str) -> _Pending:
         if self._pending is None:
             raise LocalProtocolError(f"cannot {action}: no request is pending")
         return self._pending
+
+
+def answers_resend(status: ACSStatus) -> bool:
+    """False only if the 98's BX marks 97 'N': a BX too short to reach its flag says nothing about it."""
+    flags = status.supported_messages
+    return len(flags) <= _RESEND_FLAG or flags[_RESEND_FLAG] in "Yy"

@@ -350,3 +350,102 @@ def test_checkin_fields_from_a_hand_built_reply() -> None:
         assert (response.alert_type, response.destination, response.sort_bin) == ("04", "FR-751-02", "2")
         checkin = server.frames[-1]
         assert checkin.startswith(b"09N") and b"APFR-751-07|AOFR-751|ABI1|AC|" in checkin
+
+
+# -- unreadable replies and the SIGB's BX (97 supported or not) -----------------------------------------
+
+NO_97 = "YYYNYNYYYYYNNNYY"  # BX order 23 11 09 01 99 97 93 ...: the sixth flag (97) is N
+
+
+def status_reply(frame: bytes, bx: str) -> bytes:
+    date = "20240301    101530"
+    return framed(f"98YYYYNY030003{date}2.00AOFR-751|AMRéseau|BX{bx}|AY{sequence_of(frame)}AZ")
+
+
+def bad_checksum(reply: bytes) -> bytes:
+    return reply[:-5] + (b"0000" if reply[-5:-1] != b"0000" else b"0001") + b"\r"
+
+
+def scripted(bx: str, corrupt: set[tuple[int, bytes]]) -> tuple[dict[int, bytes], object]:
+    """A handler answering with ``bx`` in 98, a wrong checksum for the (connection, command) pairs in
+    ``corrupt``, and a correct copy of the last reply for 97."""
+    last: dict[int, bytes] = {}
+
+    def handler(frame: bytes, n: int) -> object:
+        if frame[:2] == b"97":
+            return last.get(n)
+        reply = status_reply(frame, bx) if frame[:2] == b"99" else standard_reply(frame)
+        assert reply is not None
+        last[n] = reply
+        return bad_checksum(reply) if (n, frame[:2]) in corrupt else reply
+
+    return last, handler
+
+
+def per_connection(server: FakeSIGB) -> dict[int, list[str]]:
+    seen: dict[int, list[str]] = {}
+    for number, frame in server.received:
+        seen.setdefault(number, []).append(frame[:2].decode())
+    return seen
+
+
+@pytest.mark.parametrize("retries", [0, 2])
+def test_corrupted_login_reply_is_asked_again_with_97_at_connect(retries: int) -> None:
+    _last, handler = scripted("Y" * 16, {(1, b"93"), (1, b"99")})
+    with FakeSIGB(handler) as server, SIP2Client(config(server, retries=retries)) as client:
+        assert client.acs_status is not None and client.acs_status.library_name == "Réseau"
+        assert per_connection(server) == {1: ["93", "97", "99", "97"]}
+
+
+def test_when_bx_lists_97_as_unsupported_a_query_is_resent_on_a_fresh_connection() -> None:
+    # connection 1: the 18 is unreadable; connection 2: the 94 is unreadable (login is a query too);
+    # connection 3 works. No 97 is ever sent: the 98 said the SIGB does not answer it.
+    _last, handler = scripted(NO_97, {(1, b"17"), (2, b"93")})
+    with FakeSIGB(handler) as server, SIP2Client(config(server)) as client:
+        assert client.item_information("I3").item_id == "I3"
+        assert per_connection(server) == {1: ["93", "99", "17"], 2: ["93"], 3: ["93", "99", "17"]}
+
+
+def test_when_bx_lists_97_as_unsupported_a_corrupted_checkout_reply_is_outcome_unknown() -> None:
+    _last, handler = scripted(NO_97, {(1, b"11")})
+    with FakeSIGB(handler) as server, SIP2Client(config(server)) as client:
+        with pytest.raises(OutcomeUnknown, match="item I4 was sent but no reply") as info:
+            client.checkout("P1", "I4")
+        assert isinstance(info.value.__cause__, ParseError) and "checksum" in str(info.value.__cause__)
+        assert server.commands() == ["93", "99", "11"]  # no 97, and the checkout is never sent again
+
+
+def test_when_bx_lists_97_as_unsupported_resend_on_timeout_does_not_send_it() -> None:
+    def handler(frame: bytes, _n: int) -> object:
+        if frame[:2] == b"99":
+            return status_reply(frame, NO_97)
+        return None if frame[:2] == b"11" else standard_reply(frame)
+
+    with FakeSIGB(handler) as server, SIP2Client(config(server, resend_on_timeout=True)) as client:
+        with pytest.raises(OutcomeUnknown) as info:
+            client.checkout("P1", "I5")
+        assert isinstance(info.value.__cause__, Sip2Timeout)
+        assert server.commands() == ["93", "99", "11"]
+
+
+def test_a_short_bx_says_nothing_about_97_so_it_is_used() -> None:
+    _last, handler = scripted("YYYY", {(1, b"17")})
+    with FakeSIGB(handler) as server, SIP2Client(config(server)) as client:
+        assert client.item_information("I6").ok
+        assert server.commands() == ["93", "99", "17", "97"]
+
+
+def test_with_no_retries_an_unreadable_reply_is_still_asked_for_once() -> None:
+    """97 repeats nothing (only the SIGB's answer): retries = 0 does not forbid it, but it is tried once."""
+    last: dict[int, bytes] = {}
+
+    def handler(frame: bytes, n: int) -> object:
+        if frame[:2] == b"97":
+            return bad_checksum(last[n])  # the copy is damaged too
+        reply = last[n] = standard_reply(frame)  # type: ignore[assignment]
+        return bad_checksum(reply) if frame[:2] == b"17" else reply
+
+    with FakeSIGB(handler) as server, SIP2Client(config(server, retries=0)) as client:
+        with pytest.raises(ParseError, match="checksum"):
+            client.item_information("I8")
+        assert server.commands() == ["93", "99", "17", "97"] and server.connections == 1

@@ -5,6 +5,7 @@ The simulator is a real SIP2 server on a real socket; the client under test is t
 
 from __future__ import annotations
 
+import logging
 import time
 from collections.abc import Iterator
 from datetime import datetime
@@ -192,3 +193,95 @@ def test_offline_replay_with_no_block_and_original_dates(sim: SimulatedSIGB) -> 
         loan = client.checkout(PATRON, item_id, pin=PIN, no_block=True, transaction_date=when)
         assert loan.ok
         assert sim.library.items[item_id].loan_date == when
+
+
+# -- corrupted replies (bad AZ checksum): one repair mechanism for every request, connect included --------
+
+ERROR_DETECTING_PROFILES = sorted(name for name, profile in PROFILES.items() if profile.error_detection)
+
+
+def resend_requests(caplog: pytest.LogCaptureFixture) -> int:
+    return sum("asking for it again (97)" in record.getMessage() for record in caplog.records)
+
+
+def requests_received(caplog: pytest.LogCaptureFixture, command: str) -> int:
+    """How many ``command`` frames the simulated SIGB read (it logs each request at DEBUG)."""
+    return sum(record.name == "simulators.sigb.server" and record.msg == "%s -> %s"
+               and str(record.args[1]).startswith(command) for record in caplog.records)  # type: ignore[index]
+
+
+@pytest.mark.parametrize("retries", [0, 2])
+@pytest.mark.parametrize("corrupted", [1, 2], ids=["94 login", "94 and 98"])
+@pytest.mark.parametrize("profile", ERROR_DETECTING_PROFILES)
+def test_corrupted_login_and_status_replies_are_repaired_with_97(
+        profile: str, corrupted: int, retries: int, caplog: pytest.LogCaptureFixture) -> None:
+    with SimulatedSIGB(profile=profile, clock=whole_seconds) as server:
+        server.faults.corrupt_checksum = corrupted
+        with client_for(server, retries=retries) as client:
+            assert client.acs_status is not None and client.acs_status.online_status
+            assert client.item_information(SCENARIO["item_on_loan"]).ok
+            assert client.connections_opened == server.connections_accepted == 1  # repaired in place
+        assert server.faults.corrupt_checksum == 0 and resend_requests(caplog) == corrupted
+
+
+QUERIES = {
+    "99 status": lambda c: c.sc_status(),
+    "63 patron information": lambda c: c.patron_information(PATRON, PIN),
+    "23 patron status": lambda c: c.patron_status(PATRON, PIN),
+    "17 item information": lambda c: c.item_information(SCENARIO["item_on_loan"]),
+    "35 end session": lambda c: c.end_session(PATRON, PIN),
+}
+
+
+@pytest.mark.parametrize("query", sorted(QUERIES))
+@pytest.mark.parametrize("retries", [0, 2])
+def test_corrupted_reply_to_a_query_is_repaired(sim: SimulatedSIGB, query: str, retries: int,
+                                                caplog: pytest.LogCaptureFixture) -> None:
+    with client_for(sim, retries=retries) as client:
+        sim.faults.corrupt_checksum = 1
+        assert QUERIES[query](client) is not None
+        assert sim.faults.corrupt_checksum == 0 and resend_requests(caplog) == 1
+        assert sim.connections_accepted == 1
+
+
+def checkout(client: SIP2Client, sim: SimulatedSIGB) -> object:
+    return client.checkout(PATRON, SCENARIO["item_available"], pin=PIN)
+
+
+def checkin(client: SIP2Client, sim: SimulatedSIGB) -> object:
+    return client.checkin(SCENARIO["item_on_loan"])
+
+
+def renew(client: SIP2Client, sim: SimulatedSIGB) -> object:
+    return client.renew(PATRON, own_loan(sim), pin=PIN)
+
+
+def renew_all(client: SIP2Client, sim: SimulatedSIGB) -> object:
+    return client.renew_all(PATRON, PIN)
+
+
+def fee_paid(client: SIP2Client, sim: SimulatedSIGB) -> object:
+    payer = SCENARIO["patron_small_fine"]
+    return client.fee_paid(payer, "2.50", pin=next(p.pin for p in DATASET.patrons if p.card == payer))
+
+
+def own_loan(sim: SimulatedSIGB) -> str:
+    return next(code for code, item in sorted(sim.library.items.items()) if item.checked_out_to == PATRON)
+
+
+TRANSACTIONS = {"11 checkout": checkout, "09 checkin": checkin, "29 renew": renew, "65 renew all": renew_all,
+                "37 fee paid": fee_paid}
+
+
+@pytest.mark.parametrize("transaction", sorted(TRANSACTIONS))
+@pytest.mark.parametrize("retries", [0, 2])
+def test_corrupted_reply_to_a_transaction_is_repaired_with_97_never_resent(
+        sim: SimulatedSIGB, transaction: str, retries: int, caplog: pytest.LogCaptureFixture) -> None:
+    caplog.set_level(logging.DEBUG, logger="simulators.sigb.server")
+    with client_for(sim, retries=retries) as client:
+        sim.faults.corrupt_checksum = 1
+        assert TRANSACTIONS[transaction](client, sim).ok  # type: ignore[attr-defined]
+        assert sim.faults.corrupt_checksum == 0 and resend_requests(caplog) == 1
+        assert sim.connections_accepted == 1
+    command = transaction[:2]
+    assert requests_received(caplog, command) == 1 and requests_received(caplog, "97") == 1
