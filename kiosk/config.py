@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import importlib
 import os
 import re
 import secrets
@@ -582,6 +583,9 @@ SECTIONS: dict[str, type] = {
 }
 # Sections contributed by other station roles (encoding station, pilot): name → from_table factory.
 EXTRA_SECTIONS: dict[str, SectionFactory] = {}
+# Modules that register such sections when imported; imported (by name) before a file is parsed, so a
+# [metrics] or [central] table is understood whoever parses the file first.
+SECTION_MODULES: tuple[str, ...] = ("kiosk.metrics", "kiosk.central_config")
 
 
 def register_section(name: str, factory: SectionFactory) -> None:
@@ -623,6 +627,7 @@ def parse_config(
     data: Mapping[str, Any], base_dir: Path | str = ".", source: Path | None = None
 ) -> KioskConfig:
     """Validate a parsed TOML document; raise :class:`ConfigError` naming the first bad key."""
+    _import_section_modules()
     root = Table("", data, Path(base_dir))
     sections: dict[str, Any] = {}
     for name, cls in SECTIONS.items():
@@ -636,6 +641,15 @@ def parse_config(
         table.finish()
     root.finish()
     return KioskConfig(**sections, source=source, extra=extra)
+
+
+def _import_section_modules() -> None:
+    for name in SECTION_MODULES:
+        try:
+            importlib.import_module(name)
+        except ModuleNotFoundError as exc:
+            if not (exc.name and name.startswith(exc.name)):
+                raise
 
 
 def load_config(path: Path | str) -> KioskConfig:

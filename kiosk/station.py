@@ -122,6 +122,7 @@ class Station:
         self._thread: threading.Thread | None = None
         self._stopping = threading.Event()
         self.last_recovery: RecoveryReport | None = None
+        self.metrics_endpoint: Any = None
         self.status.update(staff_alerts=len(self.intents.alerts()))
 
     @classmethod
@@ -168,9 +169,19 @@ class Station:
     def start(self) -> None:
         """Open, then run the worker thread (poll the pad, run commands) until :meth:`stop`."""
         self.open()
+        self._start_metrics()
         self._stopping.clear()
         self._thread = threading.Thread(target=self._loop, name="borne-station", daemon=True)
         self._thread.start()
+
+    def _start_metrics(self) -> None:
+        """``[metrics] port = …``: serve /metrics and /health (see :mod:`kiosk.metrics`)."""
+        settings = self.config.extra.get("metrics")
+        if settings is None or settings.port is None or self.metrics_endpoint is not None:
+            return
+        from kiosk.metrics import serve
+
+        self.metrics_endpoint = serve(self, settings)
 
     def stop(self, timeout: float = 5.0) -> None:
         self._stopping.set()
@@ -181,6 +192,9 @@ class Station:
     def close(self) -> None:
         """Stop, end any session, and release the reader, SIGB connection and files."""
         self.stop()
+        if self.metrics_endpoint is not None:
+            self.metrics_endpoint.stop()
+            self.metrics_endpoint = None
         if self.session is not None:
             self._end_session("closing")
         self.sigb.close()

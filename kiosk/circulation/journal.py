@@ -42,6 +42,8 @@ class PilotJournal:
         self._offline_period: int | None = None
         self.current_stack: int | None = None  # item transactions without a stack id belong to it
         self._queued_offline = 0  # transactions queued since the offline period began
+        # observer(kind, outcome, duration_ms, sigb_ms, offline) after each transaction (metrics)
+        self.observers: list[Callable[[str, str, float | None, float | None, bool], None]] = []
 
     def _call(self, method: str, *args: Any, **kwargs: Any) -> Any:
         if self.journal is None:
@@ -87,6 +89,11 @@ class PilotJournal:
                 sigb_ms = (getattr(sigb, "busy_seconds", 0.0) - timer.sigb_start) * 1000.0
             if security is not None:
                 tag_ms = (getattr(security, "busy_seconds", 0.0) - timer.tag_start) * 1000.0
+        for observe in self.observers:
+            try:
+                observe(kind, outcome, duration, sigb_ms, offline)
+            except Exception:  # metrics must never break circulation
+                log.exception("transaction observer failed")
         self._call(
             "record_transaction",
             kind,
