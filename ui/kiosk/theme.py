@@ -106,6 +106,8 @@ QPushButton[role="primary"] {{ background: {p.accent}; color: {p.accent_text}; b
     font-weight: bold; font-size: {round(s.text * 1.15)}px; }}
 QPushButton[role="danger"] {{ color: {p.problem}; border-color: {p.problem}; font-weight: bold; }}
 QPushButton[role="key"] {{ font-size: {s.title}px; font-weight: bold; }}
+QPushButton[keypad="true"] {{ min-height: {round(s.target * 1.5)}px; }}
+QPushButton[wide="true"] {{ min-width: {s.target * 4}px; }}
 QPushButton[role="link"] {{ border: none; background: transparent; text-decoration: underline; }}
 QPushButton[role="loan"] {{ text-align: left; padding: {pad}px; }}
 QPushButton[role="loan"][rtl="true"] {{ text-align: right; }}

@@ -150,12 +150,15 @@ class Keypad(QWidget):
 
     def __init__(self, texts: Texts, parent: QWidget | None = None) -> None:
         super().__init__(parent)
+        # Number pads are not mirrored in right-to-left languages (1 2 3 stays left to right, as on phones).
+        self.setLayoutDirection(Qt.LayoutDirection.LeftToRight)
         grid = QGridLayout(self)
         grid.setSpacing(12)
         self.buttons: dict[str, QPushButton] = {}
         for index, key in enumerate(self.LAYOUT):
             role = "primary" if key == "ok" else "key"
             widget = button(role, on_click=lambda k=key: self.key.emit(k), name=f"key-{key}")
+            widget.setProperty("keypad", True)
             widget.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
             if key == "back":
                 widget.setText("⌫")

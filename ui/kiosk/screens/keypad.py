@@ -49,6 +49,7 @@ class KeypadScreen(ScreenView):
         self.keypad = Keypad(self.texts)
         self.keypad.key.connect(vm.press)
         self.cancel = button("secondary", on_click=vm.cancel, name="cancel")
+        self.cancel.setProperty("wide", True)
         self.texts.bind(self.cancel, _("Cancel"))
         pad_row = QHBoxLayout()
         pad_row.addStretch(1)
@@ -60,7 +61,8 @@ class KeypadScreen(ScreenView):
         layout.addWidget(self.entry)
         layout.addWidget(self.error)
         layout.addWidget(self.notice)
-        layout.addLayout(pad_row, 1)
+        layout.addLayout(pad_row)
+        layout.addStretch(1)
         layout.addWidget(self.cancel, 0, Qt.AlignmentFlag.AlignHCenter)
         for name in ("entry", "error", "notice", "busy", "screen"):
             self.vm_subs.connect(getattr(vm.events, name), lambda e: self.refresh())

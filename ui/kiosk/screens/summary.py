@@ -35,6 +35,8 @@ class SummaryScreen(ScreenView):
         self.print = button("secondary", on_click=vm.print_receipt, name="print")
         self.texts.bind(self.print, _("Print a receipt"))
         self.done = button("primary", on_click=vm.close_summary, name="done")
+        for widget in (self.print, self.done):
+            widget.setProperty("wide", True)
         self.texts.bind(self.done, _("Done"))
         self.countdown = label("muted", align=Qt.AlignmentFlag.AlignCenter)
         layout = QVBoxLayout(self)
