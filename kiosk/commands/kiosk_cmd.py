@@ -39,7 +39,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser(
         "kiosk",
         help="run the self-service kiosk (real devices, or --demo on simulators)",
-        description=__doc__.splitlines()[0],
+        description="Run the self-service kiosk on real devices (--config FILE) or on simulators (--demo). "
+                    "Without a display, --demo runs a scripted session and saves screenshots.",
     )
     source = parser.add_mutually_exclusive_group(required=True)
     source.add_argument("--config", type=Path, metavar="FILE", help="station configuration (TOML)")
