@@ -96,6 +96,7 @@ class EncodingStation(Observable):
         self._crowded = 0
         self._batch: list[BatchEntry] = []
         self._batch_index = 0
+        self.last_plan: Any = None
 
     # -- staff commands ---------------------------------------------------------------------------
 
@@ -345,6 +346,7 @@ class EncodingStation(Observable):
             return
         plan = build_plan(read, encoded, self.profile, rewrite=assessment.verdict is not Verdict.CONFORMS,
                           eas_armed=eas_armed)
+        self.last_plan = plan  # for instrumentation (the benchmark's air-time floor)
         if plan.conflicts:
             blocks = ", ".join(str(n) for n in plan.conflicts)
             self._refuse(uid, "locked", _(
