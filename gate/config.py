@@ -113,6 +113,22 @@ class DatabaseModeConfig:
 
 
 @dataclass(frozen=True, slots=True)
+class MetricsConfig:
+    """``[metrics]``: the /metrics + /health endpoint (no port: none)."""
+
+    port: int | None = None
+    host: str = "127.0.0.1"
+
+
+@dataclass(frozen=True, slots=True)
+class JournalConfig:
+    """``[journal]``: the anonymous event journal for the pilot report (no path: not journaled)."""
+
+    events: str | None = None
+    station_id: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class GateConfig:
     name: str = "gate"
     mode: str = "afi"
@@ -127,6 +143,8 @@ class GateConfig:
     log: LogConfig = LogConfig()
     sip2: Sip2Config | None = None
     database: DatabaseModeConfig = DatabaseModeConfig()
+    metrics: MetricsConfig = MetricsConfig()
+    journal: JournalConfig = JournalConfig()
     source: str = field(default="<config>", compare=False)
 
 
@@ -234,6 +252,8 @@ def config_from_mapping(data: Mapping[str, Any], source: str = "<config>") -> Ga
     sip2_table = top.get("sip2", (dict,), None, "a table [sip2]")
     sip2 = None if sip2_table is None else _sip2(_Section(sip2_table, "sip2", source))
     database = _database(_Section(top.get("database", (dict,), {}, "a table [database]"), "database", source))
+    metrics = _metrics(_Section(top.get("metrics", (dict,), {}, "a table [metrics]"), "metrics", source))
+    journal = _journal(_Section(top.get("journal", (dict,), {}, "a table [journal]"), "journal", source))
     top.finish()
     config = GateConfig(
         **gate,
@@ -244,6 +264,8 @@ def config_from_mapping(data: Mapping[str, Any], source: str = "<config>") -> Ga
         log=log,
         sip2=sip2,
         database=database,
+        metrics=metrics,
+        journal=journal,
         source=source,
     )
     _check_whole(config, top)
@@ -358,6 +380,18 @@ def _database(s: _Section) -> DatabaseModeConfig:
     )
     s.finish()
     return database
+
+
+def _metrics(s: _Section) -> MetricsConfig:
+    metrics = MetricsConfig(port=s.integer("port", None, 0, 65535), host=s.text("host", "127.0.0.1"))
+    s.finish()
+    return metrics
+
+
+def _journal(s: _Section) -> JournalConfig:
+    journal = JournalConfig(events=s.text("events", None), station_id=s.text("station_id", None))
+    s.finish()
+    return journal
 
 
 def _check_whole(config: GateConfig, top: _Section) -> None:

@@ -102,6 +102,7 @@ class GateController:
         self.stats = GateStats()
         self.on_alarm: list[Callable[[Alarm, AlarmRecord], None]] = []  # hooks for tests, walk tests, demo
         self.on_sighting: list[Callable[[Sighting, Verdict], None]] = []
+        self.on_crossing: list[Callable[[str], None]] = []  # people counter: "in" / "out" (journal, metrics)
         self._passage_rows: dict[int, int] = {}
         self._output_health: dict[str, str | None] = dict(signal.health)
         self._last_purge = -PURGE_EVERY_S
@@ -253,6 +254,8 @@ class GateController:
             self.pipeline.crossing(crossing)
             self.counts.add(crossing.direction, self.wall())
             self.listener.crossing(crossing.direction)
+            for hook in self.on_crossing:
+                hook(crossing.direction)
 
     def _report_outputs(self) -> None:
         if self.signal.health != self._output_health:

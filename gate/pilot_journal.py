@@ -2,7 +2,7 @@
 
 The gate keeps its own alarm log (titles, acknowledgements, retention) for staff; the pilot report reads
 event journals, so :class:`GateJournal` copies what the report needs into one, through the controller's
-public hooks (``on_alarm`` and the listener), without changing the poll loop:
+public hooks (``on_alarm``, ``on_crossing``), without changing the poll loop:
 
 - each alarm → ``gate_alarms`` with a cause code (``secured-item``, ``eas``, ``not-checked-out``…), the tag's
   AFI and EAS state; staff (or the traffic simulator, which knows the truth) later say whether it was a
@@ -24,7 +24,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from .alarm_log import AlarmRecord
-from .controller import GateController, GateListener
+from .controller import GateController
 from .events import Alarm, Reason
 
 log = logging.getLogger(__name__)
@@ -38,32 +38,6 @@ CAUSES = {
 }
 # Walking speeds of the walk-test protocol, in metres per second (the journal stores speeds, not names).
 WALK_SPEEDS = {"slow": 0.6, "normal": 1.2, "fast": 2.0}
-
-
-class _Tee(GateListener):
-    """The gate's own listener (the monitor) first, then the journal for what it needs (crossings)."""
-
-    def __init__(self, first: GateListener, journal: GateJournal) -> None:
-        self.first, self.journal = first, journal
-
-    def alarm_raised(self, record: AlarmRecord) -> None:
-        self.first.alarm_raised(record)
-
-    def title_found(self, row_id: int, title: str) -> None:
-        self.first.title_found(row_id, title)
-
-    def passage_closed(self, passage_row: int, direction: str | None, items: int) -> None:
-        self.first.passage_closed(passage_row, direction, items)
-
-    def crossing(self, direction: str) -> None:
-        self.first.crossing(direction)
-        self.journal.crossing(direction)
-
-    def reader_changed(self, name: str, state: str, error: str | None) -> None:
-        self.first.reader_changed(name, state, error)
-
-    def outputs_changed(self, health: dict[str, str | None]) -> None:
-        self.first.outputs_changed(health)
 
 
 class GateJournal:
@@ -80,9 +54,9 @@ class GateJournal:
         self._counts = {"in": 0, "out": 0}
 
     def attach(self, controller: GateController) -> GateJournal:
-        """Hook into a built controller (after its listener is set)."""
+        """Hook into a built controller (``on_alarm``, ``on_crossing``)."""
         controller.on_alarm.append(self.alarm)
-        controller.set_listener(_Tee(controller.listener, self))
+        controller.on_crossing.append(self.crossing)
         self.wall = controller.wall
         self._hour = self._hour_of(self.wall())
         return self
@@ -122,7 +96,7 @@ class GateJournal:
     # -- people counts ----------------------------------------------------------------------------------
 
     def crossing(self, direction: str) -> None:
-        """Listener call from the poll loop (one person crossed the counter)."""
+        """``GateController.on_crossing`` hook (one person crossed the counter)."""
         self._roll(self.wall())
         if direction in self._counts:
             self._counts[direction] += 1

@@ -10,6 +10,8 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
 
 from drivers.base import ItemReader
 from drivers.counters import PeopleCounter, open_counter
@@ -42,9 +44,16 @@ class Gate:
     log: AlarmLog
     counts: PeopleCounts
     outputs: list[AlarmOutput]
+    endpoint: Any = None  # /metrics + /health when [metrics] has a port
+    journal: Any = None  # pilot event journal bridge when [journal] names a file
 
     def close(self) -> None:
         self.controller.stop()
+        if self.endpoint is not None:
+            self.endpoint.stop()
+        if self.journal is not None:
+            self.journal.close()
+            self.journal.journal.close()
         self.store.close()
 
 
@@ -140,7 +149,26 @@ def build_gate(
         listener=listener,
         clock=clock,
     )
-    return Gate(controller, store, log, counts, opened_outputs)
+    gate = Gate(controller, store, log, counts, opened_outputs)
+    _operations(gate, config)
+    return gate
+
+
+def _operations(gate: Gate, config: GateConfig) -> None:
+    """The event journal for the pilot report and the metrics endpoint, when configured."""
+    if config.journal.events:
+        from offline_queue import EventJournal
+
+        from .pilot_journal import GateJournal
+
+        path = Path(config.journal.events)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        events = EventJournal(path, station_id=config.journal.station_id)
+        gate.journal = GateJournal(events).attach(gate.controller)
+    if config.metrics.port is not None:
+        from .metrics import serve
+
+        gate.endpoint = serve(gate.controller, config.metrics.host, config.metrics.port)
 
 
 def _antennas(reader: ReaderConfig | None) -> tuple[int, ...]:
