@@ -21,6 +21,7 @@ import threading
 from typing import Any, TextIO
 
 from kiosk.cli import UserError
+from kiosk.encoding import settings as _encoding_settings  # noqa: F401  (registers the [encoding] table)
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -49,9 +50,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from kiosk.config import load_config
-    from kiosk.encoding import settings as encoding_settings_module  # registers [encoding]
 
-    del encoding_settings_module
     if args.demo:
         return _demo(args, sys.stdout)
     if not args.config:

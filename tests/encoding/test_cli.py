@@ -135,3 +135,25 @@ def test_terminal_commands(monkeypatch, tmp_path, sigb, feig_over_tcp, capsys) -
     assert "parts N" in out and "Posez la partie 1 sur 2 de 30660000000013" in out and "STATS" in out
     assert main(["encode", "--config", str(config), "--operator", "Jean Dupont"]) == 1
     assert "use a pseudonym such as op-3" in capsys.readouterr().err
+
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def test_documented_example_loads_and_every_option_is_documented() -> None:
+    from kiosk.cli import build_parser
+    from kiosk.config import load_config
+    from kiosk.encoding import TagProfile, encoding_settings
+
+    config = load_config(ROOT / "docs" / "examples" / "encoding.toml")
+    settings = encoding_settings(config)
+    assert (settings.barcode.pattern, settings.barcode.check_digit, settings.lock) == (
+        "3066[0-9]{10}", "luhn", "none")
+    assert TagProfile.from_config(config).owner == "FR-660010101"
+    parser = build_parser()
+    encode_parser = next(action for action in parser._subparsers._actions
+                         if getattr(action, "choices", None) and "encode" in action.choices).choices["encode"]
+    doc = (ROOT / "docs" / "encoding-station.md").read_text(encoding="utf-8")
+    options = [o for action in encode_parser._actions for o in action.option_strings if o.startswith("--")]
+    assert len(options) >= 9
+    assert [o for o in options if o != "--help" and o not in doc] == []
