@@ -107,6 +107,12 @@ class EncodingStation(Observable):
         except BarcodeRejected as exc:
             self._report(EncodingResult("refused", exc.code, exc.message, item_id=None))
             return
+        if self.mode is Mode.BATCH and self.phase is not Phase.FINISHED:
+            if self.job is None or barcode != self.job.item_id:
+                self._report(EncodingResult("refused", "batch-in-progress", _(
+                    "A batch list is in progress: place the tag of {item}, or cancel to skip it.",
+                    item=self.job.item_id if self.job else "?"), item_id=barcode))
+            return  # the current entry's own barcode: nothing to change
         self._drop_pending()
         if self.mode is Mode.BATCH:
             self._set(mode=Mode.SINGLE, batch_position=None)
@@ -442,22 +448,22 @@ class EncodingStation(Observable):
 
     # -- jobs -------------------------------------------------------------------------------------
 
-    def _start_job(self, item_id: str, parts: int, *, source: str, title: str = "") -> None:
+    def _start_job(self, item_id: str, parts: int, *, source: str, title: str = "") -> bool:
+        """Look the item up and wait for its tag; False (reported) when it cannot be encoded now."""
         details = self.lookup.lookup(item_id) if self.lookup.enabled else ItemDetails(item_id)
+        refusal = None
         if details.known is False and self.settings.unknown_items == "refuse":
-            self._set(job=None, phase=Phase.SCAN if self.mode is not Mode.BATCH else Phase.FAILED)
-            self._report(EncodingResult("refused", "unknown-item", _(
-                "{item} is unknown to the library system: check the barcode.", item=item_id),
-                item_id=item_id))
-            self._guide()
-            return
-        if self.profile.shelf_source != "none" and details.known is None and self.lookup.enabled:
-            self._set(job=None, phase=Phase.SCAN if self.mode is not Mode.BATCH else Phase.FAILED)
-            self._report(EncodingResult("refused", "sigb-unavailable", _(
+            refusal = EncodingResult("refused", "unknown-item", _(
+                "{item} is unknown to the library system: check the barcode.", item=item_id), item_id=item_id)
+        elif self.profile.shelf_source != "none" and details.known is None and self.lookup.enabled:
+            refusal = EncodingResult("refused", "sigb-unavailable", _(
                 "The shelf location comes from the library system, which does not answer: try again "
-                "later."), item_id=item_id))
+                "later."), item_id=item_id)
+        if refusal is not None:
+            self._set(job=None, phase=Phase.SCAN)
+            self._report(refusal)
             self._guide()
-            return
+            return False
         job = Job(item_id, parts, title=details.title or title, media=details.media_label,
                   known=details.known, shelf=details.shelf(self.profile.shelf_source), source=source)
         doubtful = details.on_loan or (details.known is not True and self.lookup.enabled)
@@ -469,6 +475,7 @@ class EncodingStation(Observable):
             except Exception:
                 log.exception("journaling an on-loan item failed")
         self._guide()
+        return True
 
     def _job_message(self, details: ItemDetails) -> Message:
         if details.on_loan:
@@ -482,19 +489,21 @@ class EncodingStation(Observable):
         return _("{item}: {title}", item=details.item_id, title=details.title or "…")
 
     def _start_batch_entry(self) -> None:
-        entry = self._batch[self._batch_index]
-        self._set(batch_position=(self._batch_index + 1, len(self._batch)))
-        self._start_job(entry.item_id, entry.parts, source="batch", title=entry.title)
-
-    def _next_batch_entry(self) -> None:
-        self._batch_index += 1
-        if self._batch_index < len(self._batch):
-            self._start_batch_entry()
-            return
+        """Start the current list entry; entries that cannot be encoded (reported) are passed over."""
+        while self._batch_index < len(self._batch):
+            entry = self._batch[self._batch_index]
+            self._set(batch_position=(self._batch_index + 1, len(self._batch)))
+            if self._start_job(entry.item_id, entry.parts, source="batch", title=entry.title):
+                return
+            self._batch_index += 1
         stats = self.session.snapshot()
         self._set(phase=Phase.FINISHED, job=None, batch_position=(len(self._batch), len(self._batch)),
                   guidance=_("Batch finished: {done} tag(s) done, {failed} failure(s).", done=stats.total,
                              failed=stats.failed + stats.refused))
+
+    def _next_batch_entry(self) -> None:
+        self._batch_index += 1
+        self._start_batch_entry()
 
     def _drop_pending(self) -> None:
         self._pending = None
