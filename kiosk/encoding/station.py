@@ -42,6 +42,7 @@ from typing import Any
 from drivers.base import ItemReader, TagRead
 from drivers.errors import NoTag, ReaderError
 from iso28560.errors import EncodeError
+from iso28560.model import is_patron_card
 from kiosk.circulation.observable import Observable
 from kiosk.config import KioskConfig
 from kiosk.i18n import Message, _
@@ -307,8 +308,8 @@ class EncodingStation(Observable):
     def _migration_job(self, read: TagRead, started: float) -> tuple[str | None, bool]:
         """Migration mode: show the item the tag names (SIGB look-up); its shelf location, and go/no-go."""
         found = read.decoded.data
-        if found is None:
-            return None, True
+        if found is None or is_patron_card(found.type_of_usage):
+            return None, True  # nothing to look up (assess refuses patron cards)
         details = self.lookup.lookup(found.primary_item_identifier) if self.lookup.enabled else ItemDetails(
             found.primary_item_identifier)
         self._set(job=Job(found.primary_item_identifier, max(1, found.parts_in_item), title=details.title,
@@ -319,6 +320,7 @@ class EncodingStation(Observable):
                 "{item} is unknown to the library system: not migrated.", item=found.primary_item_identifier),
                 started, read.decoded.format)
             return None, False
+        self._note_on_loan(details)
         return details.shelf(self.profile.shelf_source), True
 
     def _eas_state(self, uid: bytes) -> bool | None:
@@ -469,13 +471,17 @@ class EncodingStation(Observable):
         doubtful = details.on_loan or (details.known is not True and self.lookup.enabled)
         self._set(job=job, phase=Phase.PLACE, confirmation=None, message=self._job_message(details),
                   signal=Signal.WARNING if doubtful else Signal.NONE)
+        self._note_on_loan(details)
+        self._guide()
+        return True
+
+    def _note_on_loan(self, details: ItemDetails) -> None:
+        """The SIGB says on loan, the item is at the desk: it gets secured; journal the mismatch for staff."""
         if details.on_loan and self.journal is not None:
             try:
                 self.journal.record_event("encoding-item-on-loan", {"station": self.config.station.id})
             except Exception:
                 log.exception("journaling an on-loan item failed")
-        self._guide()
-        return True
 
     def _job_message(self, details: ItemDetails) -> Message:
         if details.on_loan:
