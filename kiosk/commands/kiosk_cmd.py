@@ -65,9 +65,9 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _run_station(args: argparse.Namespace) -> int:
-    from kiosk.config import load_config
+    from kiosk.central_config import effective_config
 
-    config = load_config(args.config)
+    config, _central = effective_config(args.config)  # [central] url: refreshed copy under the local file
     if not has_display():
         raise UserError("no display: borne kiosk --config needs a screen (set DISPLAY or WAYLAND_DISPLAY, "
                         "or QT_QPA_PLATFORM=eglfs on a kiosk without a desktop)")
