@@ -585,7 +585,7 @@ SECTIONS: dict[str, type] = {
 EXTRA_SECTIONS: dict[str, SectionFactory] = {}
 # Modules that register such sections when imported; imported (by name) before a file is parsed, so a
 # [metrics] or [central] table is understood whoever parses the file first.
-SECTION_MODULES: tuple[str, ...] = ("kiosk.metrics", "kiosk.central_config")
+SECTION_MODULES: tuple[str, ...] = ("kiosk.metrics", "kiosk.central_config", "kiosk.pilot.settings")
 
 
 def register_section(name: str, factory: SectionFactory) -> None:

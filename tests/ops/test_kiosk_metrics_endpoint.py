@@ -51,8 +51,12 @@ def test_metrics_are_exposed_and_follow_activity(demo: Demo) -> None:
     card = demo.patron("patron_ok")
     assert demo.station.identify(card, demo.pin(card)).result(timeout=5)
     demo.place(demo.item("item_available"), demo.item("item_reserved_for_other"))
-    wait_for(lambda: demo.station.journal.counts["checkout:ok"] == 1
-             and demo.station.journal.counts["checkout:refused"] == 1)
+    wait_for(
+        lambda: (
+            demo.station.journal.counts["checkout:ok"] == 1
+            and demo.station.journal.counts["checkout:refused"] == 1
+        )
+    )
     after = scrape(base)
     assert value(after, "borne_kiosk_transactions_total", kind="checkout", outcome="ok") == 1.0
     assert value(after, "borne_kiosk_transactions_total", kind="checkout", outcome="refused") == 1.0
@@ -89,3 +93,10 @@ def test_no_port_no_endpoint(tmp_path: Path) -> None:
 def test_bad_metrics_port_names_the_key() -> None:
     with pytest.raises(ValueError, match=r"metrics\.port: expected an integer 0-65535"):
         parse_config({"metrics": {"port": 70000}})
+
+
+def test_pilot_section_asks_for_declared_items() -> None:
+    assert parse_config({}).extra["pilot"].ask_items_declared is False
+    assert parse_config({"pilot": {"ask_items_declared": True}}).extra["pilot"].ask_items_declared is True
+    with pytest.raises(ValueError, match=r"pilot\.ask_items: unknown key"):
+        parse_config({"pilot": {"ask_items": True}})
