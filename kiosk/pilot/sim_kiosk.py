@@ -261,11 +261,15 @@ class KioskSim:
                 self.net.loans[barcode] = card
         if renew and not offline:
             self._wait(6.0)
+            allowed = not self.net.library.patron_info(card).flags.get("renewal_denied")
             results = self.station.renew(list(renew)).result()
             for barcode, result in zip(renew, results, strict=True):
-                assert result.ok, f"renewal of a simulated loan refused: {result}"
-                self.net.renewals[barcode] = self.net.renewals.get(barcode, 0) + 1
-                self.truth.expect("renew", "ok")
+                assert result.ok == allowed, f"renewal {'refused' if allowed else 'granted'}: {result}"
+                if allowed:
+                    self.net.renewals[barcode] = self.net.renewals.get(barcode, 0) + 1
+                    self.truth.expect("renew", "ok")
+                else:  # the account allows loans but not renewals: the SIGB says no
+                    self.truth.expect("renew", "refused", "sigb-refused")
         self._wait(4.0)
         self.station.finish().result()
         self._lift(placed)
