@@ -409,9 +409,7 @@ class PatronStatusResponse(Message):
 
     @property
     def ok(self) -> bool:
-        """The patron exists (BL, or a name when BL is absent) and the PIN was not refused."""
-        known = self.valid_patron if self.valid_patron is not None else bool(self.personal_name)
-        return known and self.valid_pin is not False
+        return _patron_ok(self.valid_patron, self.valid_pin, self.personal_name)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -452,14 +450,13 @@ class PatronInformation(Message):
 
     @property
     def ok(self) -> bool:
-        """The patron exists (BL, or a name when BL is absent) and the PIN was not refused."""
-        known = self.valid_patron if self.valid_patron is not None else bool(self.personal_name)
-        return known and self.valid_pin is not False
+        return _patron_ok(self.valid_patron, self.valid_pin, self.personal_name)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
-class CheckoutResponse(Message):
-    COMMAND: ClassVar[str] = "12"
+class _LoanResponse(Message):
+    """The layout SIP2 gives both the 12 checkout and the 30 renew response: one loan and its due date."""
+
     ok: bool = field(default=False, metadata=fixed("bool10", 1))
     renewal_ok: bool = field(default=False, metadata=fixed("yn", 1))
     magnetic_media: bool | None = field(default=None, metadata=fixed("ynu", 1))
@@ -484,6 +481,11 @@ class CheckoutResponse(Message):
     def due_date(self) -> datetime | None:
         """``AH`` parsed leniently (SIP, ISO or display formats); ``None`` if empty or unrecognised."""
         return _due_date(self.due_date_raw)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class CheckoutResponse(_LoanResponse):
+    COMMAND: ClassVar[str] = "12"
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -551,31 +553,8 @@ class ItemInformation(Message):
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
-class RenewResponse(Message):
+class RenewResponse(_LoanResponse):
     COMMAND: ClassVar[str] = "30"
-    ok: bool = field(default=False, metadata=fixed("bool10", 1))
-    renewal_ok: bool = field(default=False, metadata=fixed("yn", 1))
-    magnetic_media: bool | None = field(default=None, metadata=fixed("ynu", 1))
-    desensitize: bool | None = field(default=None, metadata=fixed("ynu", 1))
-    transaction_date: datetime | None = field(default=None, metadata=fixed("date", 18))
-    institution_id: str = field(default="", metadata=var("AO", required=True))
-    patron_id: str = field(default="", metadata=var("AA", required=True))
-    item_id: str = field(default="", metadata=var("AB", required=True))
-    title: str = field(default="", metadata=var("AJ", required=True))
-    due_date_raw: str = field(default="", metadata=var("AH", required=True))
-    fee_type: str = field(default="", metadata=var("BT"))
-    security_inhibit: bool | None = field(default=None, metadata=var("CI", kind="yn"))
-    currency_type: str = field(default="", metadata=var("BH"))
-    fee_amount: str = field(default="", metadata=var("BV"))
-    media_type: str = field(default="", metadata=var("CK"))
-    item_properties: str = field(default="", metadata=var("CH"))
-    transaction_id: str = field(default="", metadata=var("BK"))
-    screen_messages: tuple[str, ...] = field(default=(), metadata=SCREEN_MESSAGES)
-    print_lines: tuple[str, ...] = field(default=(), metadata=PRINT_LINES)
-
-    @property
-    def due_date(self) -> datetime | None:
-        return _due_date(self.due_date_raw)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -660,6 +639,12 @@ RESPONSE_FOR: dict[str, str] = {
     "93": "94", "99": "98", "63": "64", "23": "24", "11": "12", "09": "10", "17": "18", "29": "30",
     "65": "66", "35": "36", "37": "38",
 }
+
+
+def _patron_ok(valid_patron: bool | None, valid_pin: bool | None, personal_name: str) -> bool:
+    """The patron exists (BL, or a name when BL is absent) and the PIN was not refused (24 and 64 alike)."""
+    known = valid_patron if valid_patron is not None else bool(personal_name)
+    return known and valid_pin is not False
 
 
 def _due_date(raw: str) -> datetime | None:
