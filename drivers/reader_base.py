@@ -7,8 +7,10 @@ A driver subclasses :class:`ItemReaderBase` and implements the wire commands; it
 - close callbacks (``add_close_callback``) run once by ``close()`` and by the context
   manager: the simulation harness uses it to stop the simulator with the driver;
 - :meth:`read_tag`: system information, the whole user memory, ``iso28560.decode``;
-- :meth:`check_written`: the read-back verification used after writes, which also
-  settles ambiguous failures (no answer mid-write: is the data there or not?).
+- :meth:`retrying`: one exchange repeated within the driver's ``retries`` budget;
+- :meth:`write_verified`: a write under the lock, then its read-back check when asked; the
+  check also settles ambiguous failures (no answer mid-write: is the data there or not?);
+- :meth:`check_written` / :meth:`check_register`: the read-back comparisons such a check uses.
 """
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ import logging
 import threading
 from collections.abc import Callable
 from types import TracebackType
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeVar
 
 from drivers.base import BlockData, SystemInfo, TagRead
 from drivers.errors import NoTag, ReaderError, ReaderTimeout, WriteFailed, WriteInterrupted
@@ -28,6 +30,10 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 DEFAULT_BLOCK_COUNT = 28  # ICODE SLIX, when a tag does not report its memory size
+#: A write that fails with one of these may still have taken: only a read-back can tell.
+AMBIGUOUS_WRITE_ERRORS = (NoTag, ReaderTimeout, WriteFailed)
+
+T = TypeVar("T")
 
 
 class ItemReaderBase:
@@ -35,6 +41,8 @@ class ItemReaderBase:
 
     #: Set by ``simulators.readers.simulated_reader`` to the simulator serving this driver.
     simulator: object | None = None
+    #: How many times :meth:`retrying` repeats a failed attempt (drivers set it per instance).
+    retries: int = 0
 
     def __init__(self) -> None:
         self.lock = threading.RLock()
@@ -76,6 +84,39 @@ class ItemReaderBase:
         raise NotImplementedError
 
     # -- shared behaviour -------------------------------------------------------------------
+    def retrying(self, attempt: Callable[[], T], retry_on: tuple[type[Exception], ...]) -> T:
+        """``attempt()`` under the lock, repeated up to ``retries`` more times while it raises ``retry_on``.
+
+        The last failure propagates. Only idempotent exchanges are retried this way.
+        """
+        with self.lock:
+            for remaining in range(self.retries, -1, -1):
+                try:
+                    return attempt()
+                except retry_on:
+                    if not remaining:
+                        raise
+        raise AssertionError(f"retries must be 0 or more, got {self.retries}")
+
+    def write_verified(self, write: Callable[[], object], verify: bool,
+                       check: Callable[[ReaderError | None], None]) -> None:
+        """Run ``write`` under the lock, then ``check(None)`` when ``verify`` is set.
+
+        When the write fails ambiguously (:data:`AMBIGUOUS_WRITE_ERRORS`) and ``verify`` is set,
+        ``check(cause)`` decides instead: it returns if the read-back shows the write in place and
+        raises otherwise. Without ``verify`` the failure propagates as it is.
+        """
+        with self.lock:
+            try:
+                write()
+            except AMBIGUOUS_WRITE_ERRORS as exc:
+                if not verify:
+                    raise
+                check(exc)
+                return
+            if verify:
+                check(None)
+
     def read_tag(self, uid: bytes) -> TagRead:
         """System information, every user block with its lock flag, and the decoded ISO 28560 content."""
         import iso28560

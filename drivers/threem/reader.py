@@ -24,7 +24,7 @@ from dataclasses import replace
 from typing import Any
 
 from drivers.base import BlockData, ReaderInfo, SystemInfo, TagInfo
-from drivers.errors import NoTag, ProtocolError, ReaderError, ReaderTimeout, WriteFailed
+from drivers.errors import NoTag, ProtocolError, ReaderError, ReaderTimeout
 from drivers.reader_base import ItemReaderBase
 from drivers.threem import protocol as p
 from drivers.transport import SerialSettings, Transport, open_transport
@@ -63,18 +63,13 @@ class ThreeMReader(ItemReaderBase):
     # --- transport ---------------------------------------------------------------------------
 
     def _command(self, request: p.Frame, timeout: float | None = None) -> p.Reply:
-        with self.lock:
-            last: ReaderError | None = None
-            for _ in range(1 + self.retries):
-                self._parser.clear()
-                self.transport.discard_input()
-                self.transport.write(request.encode())
-                try:
-                    return self._await(request, timeout or self.timeout)
-                except (ReaderTimeout, ProtocolError) as exc:
-                    last = exc
-            assert last is not None
-            raise last
+        def attempt() -> p.Reply:
+            self._parser.clear()
+            self.transport.discard_input()
+            self.transport.write(request.encode())
+            return self._await(request, timeout or self.timeout)
+
+        return self.retrying(attempt, (ReaderTimeout, ProtocolError))
 
     def _await(self, request: p.Frame, timeout: float) -> p.Reply:
         deadline = time.monotonic() + timeout
@@ -124,19 +119,14 @@ class ThreeMReader(ItemReaderBase):
 
     def write_blocks(self, uid: bytes, first: int, data: bytes, verify: bool = True) -> None:
         step = self.blocks_per_command * 4
-        with self.lock:
-            try:
-                for offset in range(0, len(data), step):
-                    chunk = data[offset:offset + step]
-                    reply = self._command(p.write_blocks_request(uid, first + offset // 4, chunk))
-                    p.parse_tag_reply(reply, uid, "write blocks")
-            except (NoTag, ReaderTimeout, WriteFailed) as exc:
-                if not verify:
-                    raise
-                self.check_written(uid, first, data, 4, cause=exc)
-                return
-            if verify:
-                self.check_written(uid, first, data, 4)
+
+        def write() -> None:
+            for offset in range(0, len(data), step):
+                chunk = data[offset:offset + step]
+                reply = self._command(p.write_blocks_request(uid, first + offset // 4, chunk))
+                p.parse_tag_reply(reply, uid, "write blocks")
+
+        self.write_verified(write, verify, lambda cause: self.check_written(uid, first, data, 4, cause=cause))
 
     def lock_blocks(self, uid: bytes, first: int, count: int) -> None:
         with self.lock:
@@ -152,16 +142,15 @@ class ThreeMReader(ItemReaderBase):
         return p.parse_get_afi(self._command(p.get_afi_request(uid)), uid)
 
     def write_afi(self, uid: bytes, afi: int, verify: bool = True) -> None:
-        with self.lock:
-            try:
-                p.parse_tag_reply(self._command(p.write_afi_request(uid, afi)), uid, "write AFI")
-            except (NoTag, ReaderTimeout, WriteFailed) as exc:
-                if not verify:
-                    raise
-                self.check_register(uid, "AFI", afi, self._afi_or_none(uid), cause=exc)
-                return
-            if verify:
-                self.check_register(uid, "AFI", afi, self.get_afi(uid))
+        def write() -> None:
+            p.parse_tag_reply(self._command(p.write_afi_request(uid, afi)), uid, "write AFI")
+
+        def check(cause: ReaderError | None) -> None:
+            # After an ambiguous failure the tag may be gone: that reads back as nothing, not an error.
+            actual = self._afi_or_none(uid) if cause is not None else self.get_afi(uid)
+            self.check_register(uid, "AFI", afi, actual, cause=cause)
+
+        self.write_verified(write, verify, check)
 
     def lock_afi(self, uid: bytes) -> None:
         p.parse_tag_reply(self._command(p.lock_afi_request(uid)), uid, "lock AFI")

@@ -52,7 +52,6 @@ from drivers.errors import (
     ReaderError,
     ReaderGone,
     ReaderTimeout,
-    WriteFailed,
 )
 from drivers.reader_base import ItemReaderBase
 from drivers.transport import SerialSettings, Transport, open_transport
@@ -109,18 +108,13 @@ class TRF7970AReader(ItemReaderBase):
 
     def _exchange(self, command: int, line: bytes, timeout: float | None = None) -> str:
         """Send one EVM command line; the complete reply text (retried on timeout)."""
-        with self.lock:
-            last: ReaderError | None = None
-            for _ in range(1 + self.retries):
-                self._reply.clear()
-                self.transport.discard_input()
-                self.transport.write(line)
-                try:
-                    return self._await(command, timeout or self.timeout)
-                except ReaderTimeout as exc:
-                    last = exc
-            assert last is not None
-            raise last
+        def attempt() -> str:
+            self._reply.clear()
+            self.transport.discard_input()
+            self.transport.write(line)
+            return self._await(command, timeout or self.timeout)
+
+        return self.retrying(attempt, (ReaderTimeout,))
 
     def _await(self, command: int, timeout: float) -> str:
         deadline = time.monotonic() + timeout
@@ -150,14 +144,8 @@ class TRF7970AReader(ItemReaderBase):
 
     def _iso(self, iso: bytes, action: str) -> bytes:
         """Request mode: the tag's answer (flags included) or NoTag / Collision / ProtocolError."""
-        for attempt in range(1 + self.retries):
-            text = self._exchange(p.CMD_REQUEST, p.request(iso))
-            try:
-                return p.parse_request_reply(text)
-            except ProtocolError:
-                if attempt == self.retries:
-                    raise
-        raise AssertionError("unreachable")
+        return self.retrying(lambda: p.parse_request_reply(self._exchange(p.CMD_REQUEST, p.request(iso))),
+                             (ProtocolError,))
 
     def _request(self, command: int, uid: bytes | None, params: bytes = b"", **flags: bool) -> bytes:
         return p.iso_request(command, uid, params, high_rate=self.high_rate, **flags)
@@ -254,19 +242,14 @@ class TRF7970AReader(ItemReaderBase):
     def write_blocks(self, uid: bytes, first: int, data: bytes, verify: bool = True) -> None:
         if not data or len(data) % 4:
             raise InvalidRequest(f"write data must be whole 4-byte blocks, got {len(data)} bytes")
-        with self.lock:
-            try:
-                for offset in range(0, len(data), 4):
-                    block = first + offset // 4
-                    iso = self._request(p.ISO_WRITE_SINGLE, uid, bytes([block]) + data[offset:offset + 4])
-                    self._iso_data(iso, f"write block {block}")
-            except (NoTag, ReaderTimeout, WriteFailed) as exc:
-                if not verify:
-                    raise
-                self.check_written(uid, first, data, 4, cause=exc)
-                return
-            if verify:
-                self.check_written(uid, first, data, 4)
+
+        def write() -> None:
+            for offset in range(0, len(data), 4):
+                block = first + offset // 4
+                iso = self._request(p.ISO_WRITE_SINGLE, uid, bytes([block]) + data[offset:offset + 4])
+                self._iso_data(iso, f"write block {block}")
+
+        self.write_verified(write, verify, lambda cause: self.check_written(uid, first, data, 4, cause=cause))
 
     def lock_blocks(self, uid: bytes, first: int, count: int) -> None:
         for block in range(first, first + count):
@@ -278,16 +261,15 @@ class TRF7970AReader(ItemReaderBase):
         return p.parse_system_info(self._iso(iso, "system information"), uid)
 
     def write_afi(self, uid: bytes, afi: int, verify: bool = True) -> None:
-        with self.lock:
-            try:
-                self._iso_data(self._request(p.ISO_WRITE_AFI, uid, bytes([afi])), "write AFI")
-            except (NoTag, ReaderTimeout, WriteFailed) as exc:
-                if not verify:
-                    raise
-                self.check_register(uid, "AFI", afi, self._afi_or_none(uid), cause=exc)
-                return
-            if verify:
-                self.check_register(uid, "AFI", afi, self.system_info(uid).afi)
+        def write() -> None:
+            self._iso_data(self._request(p.ISO_WRITE_AFI, uid, bytes([afi])), "write AFI")
+
+        def check(cause: ReaderError | None) -> None:
+            # After an ambiguous failure the tag may be gone: that reads back as nothing, not an error.
+            actual = self._afi_or_none(uid) if cause is not None else self.system_info(uid).afi
+            self.check_register(uid, "AFI", afi, actual, cause=cause)
+
+        self.write_verified(write, verify, check)
 
     def _afi_or_none(self, uid: bytes) -> int | None:
         try:
