@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import time
-
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from reader_harness import BOOK, TRANSPORTS, UIDS, books_field, inventory_once_reconnected, served
 
 import iso28560
 from drivers import open_reader
@@ -17,25 +16,16 @@ from simulators.readers.threem import COMMANDS, ThreeMSimulator
 from simulators.rf import RFField
 from simulators.tags import SlixTag, TagFaults, make_uid
 
-UIDS = [make_uid(n) for n in (1, 2, 3)]
-BOOK = iso28560.encode(iso28560.TagData("29900012345", owner_institution="FR-751131015"))
-
 
 @pytest.fixture
 def field() -> RFField:
-    field = RFField()
-    for uid in UIDS:
-        field.place(SlixTag(uid, BOOK.memory))
-    return field
+    return books_field()
 
 
-@pytest.fixture(params=["pty", "tcp", "url"])
+@pytest.fixture(params=TRANSPORTS)
 def pad(request: pytest.FixtureRequest, field: RFField):
-    simulator = ThreeMSimulator(field)
-    reader = open_reader("3m", simulator.serve(request.param).port, timeout=0.3)
-    yield reader, simulator
-    reader.close()
-    simulator.close()
+    with served(ThreeMSimulator(field), request.param, timeout=0.3) as pair:
+        yield pair
 
 
 def test_every_operation_over_each_transport(pad: tuple[ThreeMReader, ThreeMSimulator],
@@ -114,11 +104,8 @@ def test_unsupported_operations_say_so(field: RFField) -> None:
 
 @pytest.fixture
 def url_pad(field: RFField):
-    simulator = ThreeMSimulator(field)
-    reader = open_reader("3m", simulator.serve("url").port, timeout=0.2)
-    yield reader, simulator
-    reader.close()
-    simulator.close()
+    with served(ThreeMSimulator(field), "url", timeout=0.2) as pair:
+        yield pair
 
 
 def test_no_tag(url_pad, field: RFField) -> None:
@@ -184,14 +171,7 @@ def test_unplug_and_replug(field: RFField) -> None:
         with pytest.raises((ReaderGone, ReaderTimeout)):
             reader.inventory()
         simulator.replug()
-        for _ in range(50):
-            try:
-                assert len(reader.inventory()) == 3
-                break
-            except (ReaderGone, ReaderTimeout):
-                time.sleep(0.05)
-        else:
-            pytest.fail("the driver never reconnected after the replug")
+        assert inventory_once_reconnected(reader) == 3
     finally:
         reader.close()
         simulator.close()

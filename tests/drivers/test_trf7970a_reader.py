@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import time
-
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from reader_harness import BOOK, TRANSPORTS, UIDS, books_field, inventory_once_reconnected, served
 
 import iso28560
 from drivers import open_reader
@@ -23,27 +22,18 @@ from drivers.trf7970a import TRF7970AReader
 from drivers.trf7970a import protocol as p
 from simulators.readers.trf7970a import Trf7970aSimulator
 from simulators.rf import RFField
-from simulators.tags import SlixTag, TagFaults, make_uid
-
-UIDS = [make_uid(n) for n in (1, 2, 3)]
-BOOK = iso28560.encode(iso28560.TagData("29900012345", owner_institution="FR-751131015"))
+from simulators.tags import SlixTag, TagFaults
 
 
 @pytest.fixture
 def field() -> RFField:
-    field = RFField()
-    for uid in UIDS:
-        field.place(SlixTag(uid, BOOK.memory))
-    return field
+    return books_field()
 
 
-@pytest.fixture(params=["pty", "tcp", "url"])
+@pytest.fixture(params=TRANSPORTS)
 def evm(request: pytest.FixtureRequest, field: RFField):
-    simulator = Trf7970aSimulator(field)
-    reader = open_reader("trf7970a", simulator.serve(request.param).port, timeout=0.3)
-    yield reader, simulator
-    reader.close()
-    simulator.close()
+    with served(Trf7970aSimulator(field), request.param, timeout=0.3) as pair:
+        yield pair
 
 
 def test_every_operation_over_each_transport(evm: tuple[TRF7970AReader, Trf7970aSimulator],
@@ -131,11 +121,8 @@ def test_legacy_firmware_collisions_are_resolved_by_the_driver() -> None:
 
 @pytest.fixture
 def url_evm(field: RFField):
-    simulator = Trf7970aSimulator(field)
-    reader = open_reader("trf7970a", simulator.serve("url").port, timeout=0.2)
-    yield reader, simulator
-    reader.close()
-    simulator.close()
+    with served(Trf7970aSimulator(field), "url", timeout=0.2) as pair:
+        yield pair
 
 
 def test_no_tag(url_evm, field: RFField) -> None:
@@ -196,15 +183,7 @@ def test_unplug_and_replug(field: RFField) -> None:
         with pytest.raises((ReaderGone, ReaderTimeout)):
             reader.inventory()
         simulator.replug()
-        deadline = time.monotonic() + 5
-        while True:
-            try:
-                assert len(reader.inventory()) == 3
-                break
-            except (ReaderGone, ReaderTimeout):
-                if time.monotonic() > deadline:
-                    raise
-                time.sleep(0.05)
+        assert inventory_once_reconnected(reader) == 3
     finally:
         reader.close()
         simulator.close()
