@@ -24,13 +24,13 @@ from kiosk.circulation.checkout import sigb_messages
 from kiosk.circulation.context import Services
 from kiosk.circulation.items import ItemGroup
 from kiosk.circulation.models import Instruction, ItemRow, ItemStatus
+from kiosk.circulation.offline import HAND_TO_STAFF
 from kiosk.circulation.reconcile import charge_state
 from kiosk.circulation.sigb import SigbOutcomeUnknown, SigbUnavailable
 from kiosk.i18n import Message, _
 
 log = logging.getLogger(__name__)
 
-HAND_TO_STAFF = _("This item could not be returned here. Please hand it to staff.")
 NOT_ON_LOAN = _("This item was not on loan.")
 
 _INSTRUCTION_MESSAGES: dict[Instruction, Message] = {
@@ -74,7 +74,7 @@ def give_back(svc: Services, group: ItemGroup, row: ItemRow) -> None:
         offline.return_offline(svc, group, row)
         return
     intent = svc.intents.open("return", group.item_id, group.uids, "securing")
-    if not secure_all(svc, group, intent, row):
+    if not offline.secure_for_return(svc, group, intent, row, offline=False):
         return
     svc.intents.advance(intent, "checking_in")
     check_in(svc, group, row, intent)
@@ -83,27 +83,6 @@ def give_back(svc: Services, group: ItemGroup, row: ItemRow) -> None:
 def _queued_offline(svc: Services, item_id: str) -> bool:
     """Offline transactions for this item not yet replayed: keep the order by queueing this one too."""
     return svc.queue is not None and bool(svc.queue.pending_for_item(item_id))
-
-
-def secure_all(svc: Services, group: ItemGroup, intent: int, row: ItemRow) -> bool:
-    results = [svc.security.secure(uid) for uid in group.uids]
-    if all(r.ok for r in results):
-        return True
-    error = "; ".join(r.error or "" for r in results if not r.ok)
-    svc.alert(
-        group.item_id,
-        group.uids,
-        "secure_failed",
-        f"return: tag could not be secured ({error}); not checked in",
-    )
-    svc.intents.close(intent)
-    row.update(
-        status=ItemStatus.SEE_STAFF,
-        message=HAND_TO_STAFF,
-        instruction=Instruction.SEE_STAFF,
-        needs_staff=True,
-    )
-    return False
 
 
 def check_in(svc: Services, group: ItemGroup, row: ItemRow, intent: int) -> None:
@@ -124,15 +103,7 @@ def check_in(svc: Services, group: ItemGroup, row: ItemRow, intent: int) -> None
             except SigbUnavailable as exc:
                 # the intent stays open at "checking_in": recovery finishes the return
                 svc.go_offline(str(exc))
-                row.update(
-                    status=ItemStatus.RETURNED,
-                    offline=True,
-                    instruction=Instruction.RETURN_BIN,
-                    message=_(
-                        "Returned. It will be recorded when the library system is back: "
-                        "please put it in the return bin."
-                    ),
-                )
+                offline.returned_offline(row)
                 return
             if not state.charged:
                 _returned(

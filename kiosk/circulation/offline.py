@@ -37,6 +37,7 @@ log = logging.getLogger(__name__)
 OFFLINE_RETURNED = _(
     "Returned. It will be recorded when the library system is back: please put it in the return bin."
 )
+HAND_TO_STAFF = _("This item could not be returned here. Please hand it to staff.")
 
 
 def identify_offline(svc: Services, card: str) -> Message | None:
@@ -109,7 +110,7 @@ def undo_offline_checkout(svc: Services, group: ItemGroup, intent: int, reason: 
     """Secure the parts again and queue a compensating checkin; alert staff either way."""
     secured = [svc.security.secure(uid) for uid in group.uids]
     if all(r.ok for r in secured):
-        svc.queue.enqueue("checkin", group.item_id, when=svc.wall_clock().astimezone(), tag_secured=True)
+        queue_secured_checkin(svc, group.item_id)
         svc.alert(group.item_id, group.uids, "unsecure_failed", f"{reason}; checkin queued behind it")
     else:
         svc.alert(
@@ -136,26 +137,34 @@ def return_offline(svc: Services, group: ItemGroup, row: ItemRow) -> None:
         )
         return
     intent = svc.intents.open("return", group.item_id, group.uids, "offline_securing")
-    results = [svc.security.secure(uid) for uid in group.uids]
-    if not all(r.ok for r in results):
-        error = "; ".join(r.error or "" for r in results if not r.ok)
-        svc.alert(
-            group.item_id,
-            group.uids,
-            "secure_failed",
-            f"offline return: tag could not be secured ({error}); not queued",
-        )
-        svc.intents.close(intent)
-        row.update(
-            status=ItemStatus.SEE_STAFF,
-            offline=True,
-            needs_staff=True,
-            instruction=Instruction.SEE_STAFF,
-            message=_("This item could not be returned here. Please hand it to staff."),
-        )
+    if not secure_for_return(svc, group, intent, row, offline=True):
         return
     svc.intents.advance(intent, "offline_secured")
     enqueue_return(svc, group, row, intent)
+
+
+def secure_for_return(svc: Services, group: ItemGroup, intent: int, row: ItemRow, *, offline: bool) -> bool:
+    """Step 1 of every return, online or offline: secure each part; False when one refused.
+
+    Then nothing is sent or queued (an item still on loan with a secured tag is the safe mismatch):
+    staff are alerted, the intent is closed and the patron is asked to hand the item to staff.
+    """
+    results = [svc.security.secure(uid) for uid in group.uids]
+    if all(r.ok for r in results):
+        return True
+    error = "; ".join(r.error or "" for r in results if not r.ok)
+    what, not_done = ("offline return", "not queued") if offline else ("return", "not checked in")
+    detail = f"{what}: tag could not be secured ({error}); {not_done}"
+    svc.alert(group.item_id, group.uids, "secure_failed", detail)
+    svc.intents.close(intent)
+    row.update(
+        status=ItemStatus.SEE_STAFF,
+        needs_staff=True,
+        instruction=Instruction.SEE_STAFF,
+        message=HAND_TO_STAFF,
+        **({"offline": True} if offline else {}),
+    )
+    return False
 
 
 def enqueue_return(svc: Services, group: ItemGroup, row: ItemRow, intent: int) -> bool:
@@ -168,9 +177,19 @@ def enqueue_return(svc: Services, group: ItemGroup, row: ItemRow, intent: int) -
         or forbids_offline_return(group.type_of_usage)
     ):
         return False
-    svc.queue.enqueue("checkin", group.item_id, when=svc.wall_clock().astimezone(), tag_secured=True)
+    queue_secured_checkin(svc, group.item_id)
     svc.intents.close(intent)
+    returned_offline(row)
+    return True
+
+
+def queue_secured_checkin(svc: Services, item_id: str) -> None:
+    """Queue the checkin of an item whose tags are secured: replayed in order when the SIGB is back."""
+    svc.queue.enqueue("checkin", item_id, when=svc.wall_clock().astimezone(), tag_secured=True)
+
+
+def returned_offline(row: ItemRow) -> None:
+    """Tell the patron the (secured) item is returned and reaches the SIGB later: into the return bin."""
     row.update(
         status=ItemStatus.RETURNED, offline=True, instruction=Instruction.RETURN_BIN, message=OFFLINE_RETURNED
     )
-    return True
