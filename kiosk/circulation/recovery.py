@@ -29,6 +29,7 @@ from datetime import UTC, datetime
 
 from kiosk.circulation.context import Services
 from kiosk.circulation.intents import Intent
+from kiosk.circulation.offline import queue_secured_checkin
 from kiosk.circulation.reconcile import charge_state
 from kiosk.circulation.sigb import SigbOutcomeUnknown, SigbUnavailable
 
@@ -107,10 +108,8 @@ def _checkin(svc: Services, item_id: str) -> bool:
     try:
         response = svc.sigb.change("checkin", item_id, return_date=svc.return_date())
     except SigbOutcomeUnknown:
-        return not charge_state(svc, item_id).charged
-    if getattr(response, "ok", False):
-        return True
-    return not charge_state(svc, item_id).charged
+        response = None  # the reply was lost: the SIGB's item state tells whether it applied
+    return getattr(response, "ok", False) or not charge_state(svc, item_id).charged
 
 
 # -- checkout ---------------------------------------------------------------------------------------
@@ -128,19 +127,31 @@ def _checkout_charging(svc: Services, intent: Intent, report: RecoveryReport) ->
     _undo_online(svc, intent, report, "checkout applied but never confirmed to the patron")
 
 
-def _checkout_charged(svc: Services, intent: Intent, report: RecoveryReport) -> None:
+def _settled_by_tags(
+    svc: Services, report: RecoveryReport, intent: Intent, *, completed: str, state: str
+) -> bool:
+    """A checkout whose tags all read on loan stands; one whose tag left the pad unread goes to staff.
+
+    True when the tags settled the intent either way; False when they are all present, not all on loan.
+    """
     afis = _afis(svc, intent)
     if _all(afis, svc.config.security.afi_on_loan):
-        _close(svc, report, intent, "checkout completed (tags on loan)")
-        return
+        _close(svc, report, intent, completed)
+        return True
     if None in afis:
         _alert(
             svc,
             report,
             intent,
             "state_unverified",
-            f"charged; a tag left the pad before it was verified (AFI read: {_show(afis)})",
+            f"{state}; a tag left the pad before it was verified (AFI read: {_show(afis)})",
         )
+        return True
+    return False
+
+
+def _checkout_charged(svc: Services, intent: Intent, report: RecoveryReport) -> None:
+    if _settled_by_tags(svc, report, intent, completed="checkout completed (tags on loan)", state="charged"):
         return
     _require_online(svc)
     _undo_online(svc, intent, report, "tag not unsecured before the interruption")
@@ -186,26 +197,20 @@ def _checkout_offline_queuing(svc: Services, intent: Intent, report: RecoveryRep
 
 
 def _checkout_offline_queued(svc: Services, intent: Intent, report: RecoveryReport) -> None:
-    afis = _afis(svc, intent)
-    if _all(afis, svc.config.security.afi_on_loan):
-        _close(svc, report, intent, "offline checkout completed (tags on loan)")
-        return
-    if None in afis:
-        _alert(
-            svc,
-            report,
-            intent,
-            "state_unverified",
-            f"offline checkout queued; a tag left the pad before it was verified (AFI read: {_show(afis)})",
-        )
+    if _settled_by_tags(
+        svc,
+        report,
+        intent,
+        completed="offline checkout completed (tags on loan)",
+        state="offline checkout queued",
+    ):
         return
     if not _secure_present(svc, intent):
         _alert(
             svc, report, intent, "unsecure_failed_tag_unknown", "offline checkout: a tag could not be secured"
         )
         return
-    if _find_queued(svc, intent, "checkin") is None:
-        svc.queue.enqueue("checkin", intent.item_id, when=svc.wall_clock().astimezone(), tag_secured=True)
+    _queue_checkin_once(svc, intent)
     _close(svc, report, intent, "offline checkout cancelled by a queued checkin")
 
 
@@ -219,6 +224,12 @@ def _find_queued(svc: Services, intent: Intent, kind: str) -> int | None:
         if same and (intent.offline_txn is None or txn.id >= intent.offline_txn):
             return txn.id
     return None
+
+
+def _queue_checkin_once(svc: Services, intent: Intent) -> None:
+    """Queue the (secured) item's checkin, unless a run interrupted after queuing it already did."""
+    if _find_queued(svc, intent, "checkin") is None:
+        queue_secured_checkin(svc, intent.item_id)
 
 
 # -- return -----------------------------------------------------------------------------------------
@@ -269,8 +280,7 @@ def _return_offline_securing(svc: Services, intent: Intent, report: RecoveryRepo
 
 
 def _return_offline_secured(svc: Services, intent: Intent, report: RecoveryReport) -> None:
-    if _find_queued(svc, intent, "checkin") is None:
-        svc.queue.enqueue("checkin", intent.item_id, when=svc.wall_clock().astimezone(), tag_secured=True)
+    _queue_checkin_once(svc, intent)
     _close(svc, report, intent, "offline return queued")
 
 
