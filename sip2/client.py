@@ -144,6 +144,22 @@ class ClientConfig:
                 raise LocalProtocolError(f"SIP2 client configuration: {name} {problem}")
 
 
+def _unfinished_login_hint(config: ClientConfig, failure: BaseException) -> str:
+    """What to check when the SIGB accepted the connection but ended it before answering 93/99.
+
+    A TLS server that requires a client certificate completes the handshake and only then drops the
+    session (TLS 1.3 checks the certificate after the client has finished), so the failure shows up on the
+    first read, looking like a framing problem.
+    """
+    if config.tls and "CERTIFICATE_REQUIRED" in str(failure.__cause__ or ""):
+        return "the SIGB requires a client certificate: give certfile and keyfile (mutual TLS)"
+    hint = "check encoding, terminator and error detection settings"
+    if config.tls and not config.certfile:
+        hint += ("; over TLS a SIGB that requires a client certificate also ends the session this way: "
+                 "give certfile and keyfile if it does")
+    return hint
+
+
 class _SendFailed(Exception):
     """Writing the request failed: the SIGB cannot have acted on it."""
 
@@ -373,8 +389,8 @@ class SIP2Client:
             self._drop()
             cause = exc.error if isinstance(exc, _NoReply) else exc
             raise Sip2Disconnected(f"the SIGB at {config.host}:{config.port} accepted the connection but "
-                                   f"did not complete login/status ({cause}); check encoding, terminator "
-                                   f"and error detection settings") from cause
+                                   f"did not complete login/status ({cause}); "
+                                   f"{_unfinished_login_hint(config, exc)}") from cause
         except BaseException:
             self._drop()
             raise
