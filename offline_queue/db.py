@@ -9,6 +9,9 @@
   was written by a newer Borne and is refused (:class:`~offline_queue.errors.SchemaTooNew`) rather than half
   understood. ``PRAGMA user_version`` mirrors the number of applied migrations for people inspecting the
   file by hand.
+- :class:`SQLiteFile` is what the queue and the journal are built on: one such file behind a lock, with
+  :meth:`~SQLiteFile.atomic` for writes and ``_read`` around reads, both turning SQLite errors into staff
+  messages that name the file.
 - :func:`atomic` is the only way we write: the outermost level is ``BEGIN IMMEDIATE`` (the write lock is taken
   up front, so a reader never has to upgrade and fail with ``SQLITE_BUSY`` half-way), nested levels are
   savepoints, any exception rolls back, and a failure while rolling back is attached to the original
@@ -29,12 +32,16 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlite_utils import Database
 from sqlite_utils.migrations import Migrations
 
 from .errors import QueueError, SchemaTooNew, StorageError, WrongDatabase, storage_error
+
+if TYPE_CHECKING:
+    import os
+    from typing import Self
 
 log = logging.getLogger(__name__)
 
@@ -230,6 +237,48 @@ def _check_current(db: Database, path: str | Path, schema: Schema) -> None:
 
 def applied_migrations(db: Database, schema: Schema) -> list[str]:
     return [m.name for m in schema.migrations.applied(db)]
+
+
+class SQLiteFile:
+    """One SQLite file of ours, opened at ``schema``'s latest version; an ``RLock`` serialises its threads.
+
+    Subclasses validate their own arguments first, then call ``__init__`` (which opens the file).
+    """
+
+    def __init__(self, path: str | os.PathLike[str], schema: Schema, *, synchronous: str,
+                 busy_timeout: float = 5.0, readonly: bool = False) -> None:
+        self.path = Path(path)
+        self._schema = schema
+        self._lock = threading.RLock()
+        self.db: Database = open_database(self.path, schema, synchronous=synchronous,
+                                          busy_timeout=busy_timeout, readonly=readonly)
+
+    def close(self) -> None:
+        with self._lock:
+            self.db.close()
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    @contextmanager
+    def atomic(self) -> Iterator[Database]:
+        """One transaction (nested calls are savepoints); SQLite errors become :class:`QueueError`."""
+        with translated(self.path, self._schema.what), atomic(self.db, self._lock) as db:
+            yield db
+
+    @contextmanager
+    def _read(self) -> Iterator[None]:
+        with self._lock, translated(self.path, self._schema.what):
+            yield
+
+    @property
+    def migrations(self) -> list[str]:
+        """Names of the schema migrations applied to this file, in order."""
+        with self._read():
+            return applied_migrations(self.db, self._schema)
 
 
 def rows(db: Database, sql: str, params: Any = None) -> list[dict[str, Any]]:

@@ -21,15 +21,10 @@ import math
 import os
 import re
 import socket
-import threading
-from collections.abc import Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 from enum import StrEnum
-from pathlib import Path
 from typing import Any
-
-from sqlite_utils import Database
 
 from . import db as dbmod
 from .errors import InvalidEvent, JournalError
@@ -37,7 +32,6 @@ from .journal_schema import JOURNAL_SCHEMA
 from .model import Outcome, QueuedTransaction, TxnState
 from .privacy import PatronGuard
 
-WHAT = "event journal"
 CODE = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:/+-]{0,63}")
 FIELD_NAME = re.compile(r"[a-z][a-z0-9_]{0,39}")
 CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
@@ -122,48 +116,25 @@ def _station_id(value: str, guard: PatronGuard) -> str:
     return value
 
 
-class EventJournal:
+class EventJournal(dbmod.SQLiteFile):
     """Anonymous, append-mostly journal of station events in the SQLite file ``path``."""
 
     def __init__(self, path: str | os.PathLike[str], *, station_id: str | None = None,
                  patron_id_pattern: str | re.Pattern[str] | None = None, clock: dbmod.Clock = dbmod.utc_now,
                  busy_timeout: float = 5.0, readonly: bool = False) -> None:
-        self.path = Path(path)
         self.guard = PatronGuard(patron_id_pattern)
         self.station_id = _station_id(station_id or socket.gethostname(), self.guard)
         self._clock = clock
-        self._lock = threading.RLock()
-        self.db: Database = dbmod.open_database(self.path, JOURNAL_SCHEMA, synchronous="NORMAL",
-                                                busy_timeout=busy_timeout, readonly=readonly)
+        super().__init__(path, JOURNAL_SCHEMA, synchronous="NORMAL", busy_timeout=busy_timeout,
+                         readonly=readonly)
 
-    # -- lifecycle and reading -------------------------------------------------------------------------------
-
-    def close(self) -> None:
-        with self._lock:
-            self.db.close()
-
-    def __enter__(self) -> EventJournal:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()
-
-    @contextmanager
-    def atomic(self) -> Iterator[Database]:
-        """Group several records in one transaction (nested calls are savepoints)."""
-        with dbmod.translated(self.path, WHAT), dbmod.atomic(self.db, self._lock) as db:
-            yield db
+    # -- reading ---------------------------------------------------------------------------------------------
 
     def query(self, sql: str,
               params: Sequence[Any] | Mapping[str, Any] | None = None) -> list[dict[str, Any]]:
         """Rows of a read-only SQL query, as dictionaries (for the pilot report and tests)."""
-        with self._lock, dbmod.translated(self.path, WHAT):
+        with self._read():
             return dbmod.rows(self.db, sql, params)
-
-    @property
-    def migrations(self) -> list[str]:
-        with self._lock, dbmod.translated(self.path, WHAT):
-            return dbmod.applied_migrations(self.db, JOURNAL_SCHEMA)
 
     # -- validation helpers ----------------------------------------------------------------------------------
 

@@ -19,14 +19,9 @@ from __future__ import annotations
 import os
 import re
 import socket
-import threading
-from collections.abc import Iterable, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Iterable, Sequence
 from datetime import datetime, timedelta
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
-
-from sqlite_utils import Database
 
 from . import db as dbmod
 from .errors import IllegalTransition, InvalidTransaction, OfflineRefused, QueueError, UnknownTransaction
@@ -45,7 +40,6 @@ if TYPE_CHECKING:
     from .journal import EventJournal
     from .replay import Reconciler, ReplayReport, Sender
 
-WHAT = "offline queue"
 _BAD_ID_CHARS = re.compile(r"[\x00-\x1f\x7f|]")
 MAX_ID_LENGTH = 64
 
@@ -60,46 +54,15 @@ def _check_identifier(value: object, field: str) -> str:
     return value
 
 
-class OfflineQueue:
+class OfflineQueue(dbmod.SQLiteFile):
     """A durable, ordered queue of offline circulation transactions in the SQLite file ``path``."""
 
     def __init__(self, path: str | os.PathLike[str], *, station_id: str | None = None,
                  busy_timeout: float = 5.0, clock: dbmod.Clock = dbmod.utc_now) -> None:
-        self.path = Path(path)
         self.station_id = _check_identifier(station_id or socket.gethostname(), "station_id")
         self._clock = clock
-        self._lock = threading.RLock()
-        self.db: Database = dbmod.open_database(self.path, QUEUE_SCHEMA, synchronous="FULL",
-                                                busy_timeout=busy_timeout)
-
-    # -- lifecycle -------------------------------------------------------------------------------------------
-
-    def close(self) -> None:
-        with self._lock:
-            self.db.close()
-
-    def __enter__(self) -> OfflineQueue:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()
-
-    @contextmanager
-    def atomic(self) -> Iterator[Database]:
-        """A durable transaction (nested calls are savepoints); SQLite errors become :class:`QueueError`."""
-        with dbmod.translated(self.path, WHAT), dbmod.atomic(self.db, self._lock) as db:
-            yield db
-
-    @property
-    def migrations(self) -> list[str]:
-        """Names of the schema migrations applied to this file, in order."""
-        with self._read():
-            return dbmod.applied_migrations(self.db, QUEUE_SCHEMA)
-
-    @contextmanager
-    def _read(self) -> Iterator[None]:
-        with self._lock, dbmod.translated(self.path, WHAT):
-            yield
+        # FULL: an enqueued transaction survives a power cut the moment enqueue() returns.
+        super().__init__(path, QUEUE_SCHEMA, synchronous="FULL", busy_timeout=busy_timeout)
 
     def _rows(self, sql: str, params: Sequence[Any] = ()) -> list[dict[str, Any]]:
         with self._read():
