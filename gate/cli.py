@@ -21,7 +21,7 @@ import threading
 from pathlib import Path
 from typing import TextIO
 
-from .config import MODES, ConfigError, GateConfig, load_config
+from .config import MODES, MONITOR_LANGUAGES, ConfigError, GateConfig, load_config
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -38,6 +38,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         help="run against the gate traffic simulator (simulated reader, SIGB, outputs, counter)",
     )
     parser.add_argument("--mode", choices=MODES, help="override [gate] mode")
+    parser.add_argument(
+        "--language", choices=MONITOR_LANGUAGES, help="monitor window language (overrides [gate] language)"
+    )
     parser.add_argument("--duration", type=float, metavar="SECONDS", help="stop after this many seconds")
     parser.add_argument(
         "--visitors", type=int, default=30, metavar="N", help="demo: visitors to simulate (30)"
@@ -77,10 +80,10 @@ def run(args: argparse.Namespace) -> int:
     if args.demo:
         return _demo(config, args)
     config = _need(config, "running a gate")
-    if args.mode:
+    if args.mode or args.language:
         from dataclasses import replace
 
-        config = replace(config, mode=args.mode)
+        config = replace(config, mode=args.mode or config.mode, language=args.language or config.language)
     if args.walk_test:
         return _walk_test(config, args, sys.stdin, sys.stdout)
     if args.headless or not has_display():
@@ -148,7 +151,7 @@ def _demo(config: GateConfig | None, args: argparse.Namespace) -> int:
         return run_demo(config, options, sys.stdout, listener=ConsoleListener(sys.stdout))
     from ui.gate_monitor import run_demo_window
 
-    return run_demo_window(config, options)
+    return run_demo_window(config, options, language=args.language)
 
 
 def _headless(config: GateConfig, duration: float | None, out: TextIO) -> int:

@@ -24,6 +24,9 @@ OUTPUT_ROLES = ("light", "buzzer", "relay")
 OUTPUT_DRIVERS = ("simulated", "serial-relay", "gpio", "sysfs-gpio")
 COUNTER_DRIVERS = ("none", "simulated")
 ON_CACHE_MISS = ("alarm", "wait")
+# Languages of the monitor window (ui/locale/<language>/gate_monitor.po; English is the source text).
+MONITOR_LANGUAGES = ("fr", "en")
+DEFAULT_MONITOR_LANGUAGE = "fr"
 
 
 class ConfigError(Exception):
@@ -136,6 +139,7 @@ class GateConfig:
     security_profile: SecurityProfile = AFI_PROFILES["iso28560"]
     debounce_s: float = 10.0
     passage_gap_s: float = 1.5
+    language: str = DEFAULT_MONITOR_LANGUAGE  # of the monitor window
     policy: PolicyConfig = PolicyConfig()
     readers: tuple[ReaderConfig, ...] = ()
     outputs: tuple[OutputConfig, ...] = ()
@@ -281,6 +285,7 @@ def _gate_section(s: _Section) -> dict[str, Any]:
         security_profile=AFI_PROFILES[profile_name],
         debounce_s=s.number("debounce_s", 10.0, 0.0, 3600.0),
         passage_gap_s=s.number("passage_gap_s", 1.5, 0.1, 60.0),
+        language=s.text("language", DEFAULT_MONITOR_LANGUAGE, MONITOR_LANGUAGES),
     )
     s.finish()
     return values

@@ -132,6 +132,7 @@ class GateMonitorModel(GateListener):
         return True
 
     def set_status(self, status: str) -> None:
+        """A short English status code ("starting", "running", "demo running", …), translated by views."""
         self._status = status
         self.changed.emit("status")
 

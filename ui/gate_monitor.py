@@ -6,12 +6,21 @@ state, reads everything back from the model, and changes things only through
 window forwards them through a queued Qt signal so widgets are only touched on the
 GUI thread, and blocks the table's signals while refilling it. Closing the window
 disconnects it from the model (a gate PC runs for months: no leaked subscribers).
+
+Every text is an English message id translated when shown, in the language given by
+``[gate] language`` (French by default). The gate has its own catalog,
+``ui/locale/<language>/gate_monitor.po``, read with the generic ``.po`` parser of
+:mod:`kiosk.i18n` but kept apart from the kiosk's catalogs and session language: the
+gate package itself never imports ``kiosk``, and the model hands over codes (status,
+reader state, reason), not sentences.
 """
 
 from __future__ import annotations
 
 import sys
 import threading
+from collections.abc import Mapping
+from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import QObject, Qt, Signal
@@ -31,20 +40,53 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from gate.config import DEFAULT_MONITOR_LANGUAGE
 from gate.console import local_time
 from gate.monitor import GateMonitorModel
+from kiosk.i18n import parse_po
 
-COLUMNS = ("Heure", "Document", "Titre", "Sens", "Motif", "Lecteur", "Acquittée")
-DIRECTIONS = {"in": "entrée", "out": "sortie", None: "?"}
+LOCALE_DIR = Path(__file__).with_name("locale")
+CATALOG = "gate_monitor.po"
+
+
+def N_(msgid: str) -> str:
+    """Marks a message id for the catalog; it is translated when shown."""
+    return msgid
+
+
+COLUMNS = (
+    N_("Time"), N_("Item"), N_("Title"), N_("Direction"), N_("Reason"), N_("Reader"), N_("Acknowledged")
+)
+DIRECTIONS = {"in": N_("entry"), "out": N_("exit")}
 REASONS = {
-    "secured": "antivol actif (AFI)",
-    "eas": "antivol actif (EAS)",
-    "not checked out": "non prêté (SIGB)",
-    "status unknown": "statut inconnu",
-    "unidentified": "étiquette illisible",
+    "secured": N_("security bit set (AFI)"),
+    "eas": N_("security bit set (EAS)"),
+    "not checked out": N_("not checked out (SIGB)"),
+    "status unknown": N_("status unknown"),
+    "unidentified": N_("unreadable tag"),
 }
-READER_STATES = {"ok": "en service", "down": "hors service", "connecting": "connexion…"}
+READER_STATES = {"ok": N_("in service"), "down": N_("out of service"), "connecting": N_("connecting…")}
+# Status codes the gate and the CLI give the model (GateMonitorModel.set_status).
+STATUSES = (N_("starting"), N_("running"), N_("demo running"), N_("demo finished"))
 UNACKNOWLEDGED = QColor(255, 225, 225)
+
+
+class MonitorTexts:
+    """``texts(msgid, **params)``: the translation of one message id, English when it has none."""
+
+    def __init__(self, language: str = DEFAULT_MONITOR_LANGUAGE) -> None:
+        self.language = language
+        self.entries: Mapping[str, str] = load_catalog(language)
+
+    def __call__(self, msgid: str, **params: object) -> str:
+        text = self.entries.get(msgid, msgid)
+        return text.format(**params) if params else text
+
+
+def load_catalog(language: str) -> dict[str, str]:
+    """``msgid → msgstr`` of the monitor's catalog for ``language`` (none for English, the source)."""
+    path = LOCALE_DIR / language / CATALOG
+    return parse_po(path.read_text(encoding="utf-8")) if path.is_file() else {}
 
 
 class _Bridge(QObject):
@@ -54,10 +96,16 @@ class _Bridge(QObject):
 
 
 class GateMonitorWindow(QWidget):
-    def __init__(self, model: GateMonitorModel, parent: QWidget | None = None) -> None:
+    def __init__(
+        self,
+        model: GateMonitorModel,
+        parent: QWidget | None = None,
+        language: str = DEFAULT_MONITOR_LANGUAGE,
+    ) -> None:
         super().__init__(parent)
         self.model = model
-        self.setWindowTitle(f"Portique — {model.name}")
+        self._t = MonitorTexts(language)
+        self.setWindowTitle(self._t("Gate — {name}", name=model.name))
         self._bridge = _Bridge(self)
         self._bridge.changed.connect(self._refresh, Qt.ConnectionType.QueuedConnection)
         self._forward = self._bridge.changed.emit
@@ -73,19 +121,19 @@ class GateMonitorWindow(QWidget):
         self.status_label.setFont(QFont(self.font().family(), 14, QFont.Weight.Bold))
         self.entries_label, self.exits_label = QLabel(), QLabel()
         self.alarms_label, self.pending_label = QLabel(), QLabel()
-        counts = QGroupBox("Aujourd'hui")
+        counts = QGroupBox(self._t("Today"))
         grid = QGridLayout(counts)
         for column, label in enumerate(
             (self.entries_label, self.exits_label, self.alarms_label, self.pending_label)
         ):
             grid.addWidget(label, 0, column)
         self.readers_label, self.outputs_label = QLabel(), QLabel()
-        health = QGroupBox("Matériel")
+        health = QGroupBox(self._t("Hardware"))
         health_layout = QVBoxLayout(health)
         health_layout.addWidget(self.readers_label)
         health_layout.addWidget(self.outputs_label)
         self.table = QTableWidget(0, len(COLUMNS))
-        self.table.setHorizontalHeaderLabels(COLUMNS)
+        self.table.setHorizontalHeaderLabels([self._t(c) for c in COLUMNS])
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
@@ -93,7 +141,7 @@ class GateMonitorWindow(QWidget):
         header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
         header.setSectionResizeMode(2, QHeaderView.ResizeMode.Stretch)
         self.table.verticalHeader().setVisible(False)
-        self.acknowledge_button = QPushButton("Acquitter l'alarme")
+        self.acknowledge_button = QPushButton(self._t("Acknowledge the alarm"))
         self.acknowledge_button.clicked.connect(self._acknowledge)
         buttons = QHBoxLayout()
         buttons.addStretch(1)
@@ -104,7 +152,7 @@ class GateMonitorWindow(QWidget):
         top.addWidget(counts, 2)
         top.addWidget(health, 1)
         layout.addLayout(top)
-        layout.addWidget(QLabel("Dernières alarmes"))
+        layout.addWidget(QLabel(self._t("Last alarms")))
         layout.addWidget(self.table, 1)
         layout.addLayout(buttons)
         self.resize(960, 560)
@@ -115,30 +163,37 @@ class GateMonitorWindow(QWidget):
         getattr(self, f"_show_{topic}", lambda: None)()
 
     def _show_status(self) -> None:
-        self.status_label.setText(f"{self.model.name} — mode {self.model.mode.upper()} — {self.model.status}")
+        status = self._t(self.model.status)
+        self.status_label.setText(
+            self._t("{name} — mode {mode} — {status}", name=self.model.name, mode=self.model.mode.upper(),
+                    status=status)
+        )
 
     def _show_counts(self) -> None:
         entries, exits, alarms = self.model.counts
-        self.entries_label.setText(f"Entrées : {entries}")
-        self.exits_label.setText(f"Sorties : {exits}")
-        self.alarms_label.setText(f"Alarmes : {alarms}")
+        self.entries_label.setText(self._t("Entries: {count}", count=entries))
+        self.exits_label.setText(self._t("Exits: {count}", count=exits))
+        self.alarms_label.setText(self._t("Alarms: {count}", count=alarms))
         pending = self.model.unacknowledged
-        self.pending_label.setText(f"Non acquittées : {pending}")
+        self.pending_label.setText(self._t("Not acknowledged: {count}", count=pending))
         self.acknowledge_button.setEnabled(pending > 0)
 
     def _show_readers(self) -> None:
+        t = self._t
         lines = [
-            f"{name} : {READER_STATES.get(state, state)}" + (f" ({error})" if error else "")
+            t("{name}: {state}", name=name, state=t(READER_STATES.get(state, state)))
+            + (f" ({error})" if error else "")
             for name, (state, error) in sorted(self.model.readers.items())
         ]
-        self.readers_label.setText("Lecteurs — " + ("; ".join(lines) or "aucun"))
+        self.readers_label.setText(t("Readers — {states}", states="; ".join(lines) or t("none")))
 
     def _show_outputs(self) -> None:
+        t = self._t
         lines = [
-            f"{name} : {'en panne (' + error + ')' if error else 'ok'}"
+            t("{name}: {state}", name=name, state=t("failed ({error})", error=error) if error else t("ok"))
             for name, error in sorted(self.model.outputs.items())
         ]
-        self.outputs_label.setText("Sorties d'alarme — " + ("; ".join(lines) or "ok"))
+        self.outputs_label.setText(t("Alarm outputs — {states}", states="; ".join(lines) or t("ok")))
 
     def _show_alarms(self) -> None:
         alarms = self.model.alarms
@@ -150,10 +205,10 @@ class GateMonitorWindow(QWidget):
                     local_time(alarm.time),
                     alarm.item_id or alarm.uid or "?",
                     alarm.title or "…",
-                    DIRECTIONS.get(alarm.direction, alarm.direction),
-                    REASONS.get(alarm.reason, alarm.reason),
+                    self._t(DIRECTIONS.get(alarm.direction, alarm.direction or "?")),
+                    self._t(REASONS.get(alarm.reason, alarm.reason)),
                     alarm.reader or "",
-                    "oui" if alarm.acknowledged else "non",
+                    self._t("yes") if alarm.acknowledged else self._t("no"),
                 )
                 for column, value in enumerate(values):
                     item = QTableWidgetItem(str(value))
@@ -202,9 +257,9 @@ def run_monitor(config: Any) -> int:
         acknowledge=gate.controller.acknowledge,
     )
     gate.controller.set_listener(model)
-    window = GateMonitorWindow(model)
+    window = GateMonitorWindow(model, language=config.language)
     gate.controller.run_in_thread()
-    model.set_status("en service")
+    model.set_status("running")
     window.show()
     try:
         return app.exec()
@@ -212,25 +267,26 @@ def run_monitor(config: Any) -> int:
         gate.close()
 
 
-def run_demo_window(config: Any, options: Any) -> int:
+def run_demo_window(config: Any, options: Any, language: str | None = None) -> int:
     """``borne gate --demo`` with a display: the monitor window over the simulated gate."""
     from gate.console import ConsoleListener, FanOut
     from gate.demo import run_demo
 
     app = QApplication.instance() or QApplication(sys.argv[:1])
-    model = GateMonitorModel("démo", options.mode or "afi")
-    window = GateMonitorWindow(model)
+    language = language or (config.language if config is not None else DEFAULT_MONITOR_LANGUAGE)
+    model = GateMonitorModel(MonitorTexts(language)("demo"), options.mode or "afi")
+    window = GateMonitorWindow(model, language=language)
 
     def attach(world: Any) -> None:
         model.name, model.mode = world.gate.controller.config.name, world.gate.controller.config.mode
         model.attach(world.gate.log, world.gate.counts, world.gate.controller.acknowledge)
-        model.set_status("démo en cours")
+        model.set_status("demo running")
 
     def play() -> None:
         run_demo(
             config, options, sys.stdout, listener=FanOut(model, ConsoleListener(sys.stdout)), on_world=attach
         )
-        model.set_status("démo terminée")
+        model.set_status("demo finished")
 
     threading.Thread(target=play, name="gate-demo", daemon=True).start()
     window.show()
