@@ -204,6 +204,9 @@ class Doctor:
         if exchange.frame is None:
             why = "connection closed by the SIGB" if self.link and self.link.closed_by_peer else (
                 f"no reply within {self.config.timeout:g} s")
+            if self.link and self.link.closed_by_peer and self.config.tls and not self.config.certfile:
+                # TLS 1.3 servers check a client certificate after the handshake: the first read fails.
+                why += " (over TLS: if the SIGB requires a client certificate, give --certfile and --keyfile)"
         elif exchange.error is not None:
             why = f"unreadable reply: {exchange.error}"
         else:

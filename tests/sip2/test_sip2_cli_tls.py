@@ -54,3 +54,10 @@ def test_missing_client_certificate_is_named_in_the_error(mutual_tls_sigb: Simul
     error = capsys.readouterr().err.splitlines()[-1]
     assert error.startswith("Error: cannot reach the SIGB at 127.0.0.1:")
     assert "client certificate" in error and "certfile and keyfile" in error
+
+
+def test_doctor_without_client_certificate_says_so(mutual_tls_sigb: SimulatedSIGB, pki: Pki,
+                                                   capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(tls_args(mutual_tls_sigb, pki, "doctor")) == 1
+    login = next(line for line in capsys.readouterr().out.splitlines() if "] login" in line)
+    assert "[fail] login" in login and "client certificate" in login and "--certfile" in login
