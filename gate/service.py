@@ -129,7 +129,7 @@ def build_gate(
         ReaderSlot(
             name,
             factory,
-            settings[name].antennas if name in settings else (),
+            _antennas(settings.get(name)),
             settings[name].reconnect_s if name in settings else 2.0,
         )
         for name, factory in factories.items()
