@@ -25,12 +25,18 @@ import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from iso28560 import TagData, encode
 from iso28560.model import AFI_ON_LOAN, AFI_SECURED, TypeOfUsage
 from kiosk.config import KioskConfig, parse_config
-from kiosk.station import Station
+
+if TYPE_CHECKING:
+    from typing import Self
+
+    from kiosk.station import Station
+
+ConfigTable = Callable[[tuple[str, int], Path, Any], dict[str, Any]]
 
 
 @dataclass
@@ -47,11 +53,13 @@ class DemoItem:
         return tuple(t.uid for t in self.tags)
 
 
-def demo_config_table(sigb_address: tuple[str, int], workdir: Path, dataset: Any) -> dict[str, Any]:
-    """A configuration for a station of the sample network's central branch on the given simulated SIGB."""
+def station_config_table(
+    sigb_address: tuple[str, int], workdir: Path, dataset: Any, station_id: str
+) -> dict[str, Any]:
+    """The sections every simulated station shares: the sample network's central branch on this SIGB."""
     central = dataset.branches[0]
     return {
-        "station": {"id": "demo-kiosk", "library_name": central.name},
+        "station": {"id": station_id, "library_name": central.name},
         "network": {"branch_isil": central.isil, "isils": [b.isil for b in dataset.branches]},
         "sigb": {
             "host": sigb_address[0],
@@ -63,16 +71,70 @@ def demo_config_table(sigb_address: tuple[str, int], workdir: Path, dataset: Any
             "timeout": 2.0,
             "retries": 1,
             "keepalive_interval": 600.0,
-            "retry_online_seconds": 0.5,
         },
         "reader": {"driver": "simulated", "poll_interval": 0.05},
-        "sets": {"wait_seconds": 2.0, "incomplete": "refuse"},
-        "offline": {"max_items_per_patron": 5, "card_number_pattern": "2066[0-9]{10}"},
         "journal": {"directory": str(workdir)},
     }
 
 
-class Demo:
+def demo_config_table(sigb_address: tuple[str, int], workdir: Path, dataset: Any) -> dict[str, Any]:
+    """A configuration for a station of the sample network's central branch on the given simulated SIGB."""
+    table = station_config_table(sigb_address, workdir, dataset, "demo-kiosk")
+    table["sigb"]["retry_online_seconds"] = 0.5
+    table["sets"] = {"wait_seconds": 2.0, "incomplete": "refuse"}
+    table["offline"] = {"max_items_per_patron": 5, "card_number_pattern": "2066[0-9]{10}"}
+    return table
+
+
+class SimulatedSite:
+    """What every demo station stands on: a work folder (temporary unless given), a simulated SIGB (started
+    here unless given), the station's configuration on it (``config_table`` plus per-section ``overrides``)
+    and an empty RF field. ``close`` stops and removes only what was started here.
+    """
+
+    def __init__(
+        self,
+        workdir: Path | str | None,
+        config_table: ConfigTable,
+        *,
+        overrides: dict[str, Any] | None = None,
+        sigb: Any = None,
+        profile: str = "default",
+        airtime: bool = False,
+        prefix: str = "borne-demo-",
+    ) -> None:
+        from simulators.rf import RFField
+        from simulators.sigb import SimulatedSIGB
+
+        self._tmp = None
+        if workdir is None:
+            self._tmp = tempfile.TemporaryDirectory(prefix=prefix)
+            workdir = self._tmp.name
+        self.workdir = Path(workdir)
+        self.workdir.mkdir(parents=True, exist_ok=True)
+        self._own_sigb = sigb is None
+        self.sigb = sigb if sigb is not None else SimulatedSIGB(profile=profile).start()
+        self.dataset = self.sigb.dataset
+        table = config_table(self.sigb.address, self.workdir, self.dataset)
+        for section, values in (overrides or {}).items():
+            table.setdefault(section, {}).update(values)
+        self.config: KioskConfig = parse_config(table, self.workdir)
+        self.field = RFField(airtime=airtime)
+
+    def close(self) -> None:
+        if self._own_sigb:
+            self.sigb.stop()
+        if self._tmp is not None:
+            self._tmp.cleanup()
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+class Demo(SimulatedSite):
     """Simulated SIGB + RF field + reader + :class:`Station`, wired like a real kiosk."""
 
     def __init__(
@@ -91,24 +153,10 @@ class Demo:
         journal: bool = True,
         clock: Callable[[], float] | None = None,
     ) -> None:
-        from simulators.rf import RFField
-        from simulators.sigb import SimulatedSIGB
-
-        self._tmp = None
-        if workdir is None:
-            self._tmp = tempfile.TemporaryDirectory(prefix="borne-demo-")
-            workdir = self._tmp.name
-        self.workdir = Path(workdir)
-        self.workdir.mkdir(parents=True, exist_ok=True)
-        self.sigb = sigb if sigb is not None else SimulatedSIGB(profile=profile).start()
-        self._own_sigb = sigb is None
+        super().__init__(
+            workdir, demo_config_table, overrides=config, sigb=sigb, profile=profile, airtime=airtime
+        )
         self.sigb.faults.latency = sigb_latency
-        self.dataset = self.sigb.dataset
-        table = demo_config_table(self.sigb.address, self.workdir, self.dataset)
-        for section, values in (config or {}).items():
-            table.setdefault(section, {}).update(values)
-        self.config: KioskConfig = parse_config(table, self.workdir)
-        self.field = RFField(airtime=airtime)
         self._serials = itertools.count(0x1000)
         self.items: dict[str, DemoItem] = {}
         self._reader_cm = _open_simulated_reader(self.field, protocol, transport)
@@ -127,6 +175,7 @@ class Demo:
         return lambda: SIP2Client(client_config)
 
     def build_station(self, *, queue: bool = True, journal: bool = True) -> Station:
+        from kiosk.station import Station
         from offline_queue import EventJournal, OfflineQueue
 
         cfg = self.config
@@ -246,16 +295,7 @@ class Demo:
             self.station.close()
         with contextlib.suppress(Exception):
             self._reader_cm.__exit__(None, None, None)
-        if self._own_sigb:
-            self.sigb.stop()
-        if self._tmp is not None:
-            self._tmp.cleanup()
-
-    def __enter__(self) -> Demo:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()
+        super().close()
 
 
 def _open_simulated_reader(field: Any, protocol: str, transport: str) -> Any:

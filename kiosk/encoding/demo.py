@@ -19,11 +19,10 @@ Typical use::
 from __future__ import annotations
 
 import itertools
-import tempfile
 from pathlib import Path
 from typing import Any
 
-from kiosk.config import KioskConfig, parse_config
+from kiosk.demo import SimulatedSite, station_config_table
 
 from . import settings as _settings  # noqa: F401  (registers the [encoding] table)
 from .lookup import ItemLookup
@@ -32,21 +31,13 @@ from .station import EncodingStation
 
 def demo_config_table(sigb_address: tuple[str, int], workdir: Path, dataset: Any) -> dict[str, Any]:
     """Configuration of an encoding desk at the sample network's central library."""
-    central = dataset.branches[0]
-    return {
-        "station": {"id": "demo-encoder", "library_name": central.name},
-        "network": {"branch_isil": central.isil, "isils": [b.isil for b in dataset.branches]},
-        "sigb": {"host": sigb_address[0], "port": sigb_address[1], "username": "borne", "password": "borne",
-                 "location": central.code, "institution_id": dataset.institution_id, "timeout": 2.0,
-                 "retries": 1, "keepalive_interval": 600.0},
-        "reader": {"driver": "simulated", "poll_interval": 0.05},
-        "journal": {"directory": str(workdir)},
-        "encoding": {"barcode_pattern": "3066[0-9]{10}", "barcode_check_digit": "luhn",
-                     "operator": "op-demo"},
-    }
+    table = station_config_table(sigb_address, workdir, dataset, "demo-encoder")
+    table["encoding"] = {"barcode_pattern": "3066[0-9]{10}", "barcode_check_digit": "luhn",
+                         "operator": "op-demo"}
+    return table
 
 
-class DemoDesk:
+class DemoDesk(SimulatedSite):
     """Simulated SIGB + RF field + FEIG reader + journal + :class:`EncodingStation`."""
 
     def __init__(self, workdir: Path | str | None = None, *, airtime: bool = False,
@@ -54,23 +45,9 @@ class DemoDesk:
                  transport: str = "url", sigb: Any = None, operator: str | None = None) -> None:
         from offline_queue import EventJournal
         from simulators.readers import simulated_reader
-        from simulators.rf import RFField
-        from simulators.sigb import SimulatedSIGB
 
-        self._tmp = None
-        if workdir is None:
-            self._tmp = tempfile.TemporaryDirectory(prefix="borne-encode-demo-")
-            workdir = self._tmp.name
-        self.workdir = Path(workdir)
-        self.workdir.mkdir(parents=True, exist_ok=True)
-        self._own_sigb = sigb is None
-        self.sigb = sigb if sigb is not None else SimulatedSIGB().start()
-        self.dataset = self.sigb.dataset
-        table = demo_config_table(self.sigb.address, self.workdir, self.dataset)
-        for section, values in (config or {}).items():
-            table.setdefault(section, {}).update(values)
-        self.config: KioskConfig = parse_config(table, self.workdir)
-        self.field = RFField(airtime=airtime)
+        super().__init__(workdir, demo_config_table, overrides=config, sigb=sigb, airtime=airtime,
+                         prefix="borne-encode-demo-")
         self.reader = simulated_reader(self.field, protocol, transport, driver_options={"timeout": 0.5})
         self.journal = EventJournal(self.config.journal.events, station_id=self.config.station.id)
         self.link = self._link() if lookup else None
@@ -123,13 +100,4 @@ class DemoDesk:
 
     def close(self) -> None:
         self.station.close()
-        if self._own_sigb:
-            self.sigb.stop()
-        if self._tmp is not None:
-            self._tmp.cleanup()
-
-    def __enter__(self) -> DemoDesk:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()
+        super().close()
