@@ -1,8 +1,11 @@
 """Colours, sizes and the style sheet: normal and high-contrast themes, normal and large text.
 
 Sizes come from the screen, not from pixels picked on a developer's monitor: a touch target is at
-least :data:`TOUCH_TARGET_MM` millimetres, converted with the screen's logical DPI
-(:func:`touch_target_px`), and text sizes follow from it. The high-contrast theme is white and
+least :data:`TOUCH_TARGET_MM` millimetres, converted to pixels (:func:`touch_target_px`) with the
+screen's density (:func:`sizing_dpi`), and text sizes follow from it. The logical DPI alone is not
+enough: Linux reports 96 for every screen, so a 15 mm target at 96 DPI is only 14 mm on a 21.5"
+full-HD kiosk (102 DPI) and 10 mm on a 15.6" one (141 DPI); the physical density the screen reports
+(EDID) is used whenever it is plausible and larger. The high-contrast theme is white and
 yellow on black (contrast ratio above 15:1); status colours are always doubled by an icon and a
 word, never colour alone.
 
@@ -48,6 +51,21 @@ HIGH_CONTRAST = Palette(
     accent_text="#000000", ok="#7dff8a", problem="#ff8a80", warning="#ffd400", border="#ffffff",
     focus="#00e5ff", banner="#ffd400", banner_text="#000000", overdue="#5a0000",
 )
+
+
+PLAUSIBLE_PHYSICAL_DPI = (50.0, 400.0)  # outside: a missing or bogus EDID size, ignored
+
+
+def sizing_dpi(logical_dpi: float, physical_dpi: float | None) -> float:
+    """Pixels per inch to size touch targets with: never fewer than the screen really has.
+
+    Qt's physical DPI is in device-independent pixels, the unit of widget sizes, so a target of
+    ``mm * physical_dpi / 25.4`` pixels is ``mm`` millimetres on the glass.
+    """
+    low, high = PLAUSIBLE_PHYSICAL_DPI
+    if physical_dpi is not None and low <= physical_dpi <= high:
+        return max(logical_dpi, physical_dpi)
+    return logical_dpi
 
 
 def touch_target_px(logical_dpi: float, mm: float = TOUCH_TARGET_MM) -> int:

@@ -47,7 +47,7 @@ from ui.kiosk.screens.staff import StaffScreen
 from ui.kiosk.screens.summary import SummaryScreen
 from ui.kiosk.screens.welcome import WelcomeScreen
 from ui.kiosk.sound import RecordingOutput
-from ui.kiosk.theme import HIGH_CONTRAST, NORMAL, Sizes, stylesheet
+from ui.kiosk.theme import HIGH_CONTRAST, NORMAL, Sizes, sizing_dpi, stylesheet
 from ui.kiosk.viewmodel import KEYPAD_SCREENS, PATRON_SCREENS, KioskViewModel, Screen, Subscriptions
 from ui.kiosk.widgets import Texts, button, label
 
@@ -272,10 +272,13 @@ class KioskWindow(QWidget):
         self.large.setChecked(self.vm.large_text)
 
     def logical_dpi(self) -> float:
+        """Density for sizes: the one given to the window, else the screen's (``theme.sizing_dpi``)."""
         if self._logical_dpi is not None:
             return self._logical_dpi
         screen = self.screen() or QGuiApplication.primaryScreen()
-        return screen.logicalDotsPerInch() if screen is not None else 96.0
+        if screen is None:
+            return 96.0
+        return sizing_dpi(screen.logicalDotsPerInch(), screen.physicalDotsPerInch())
 
     # -- input --------------------------------------------------------------------------------------
 
