@@ -10,6 +10,8 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
+import pytest
+
 import iso28560
 from drivers import open_reader
 from drivers.errors import ReaderGone, ReaderTimeout
@@ -45,12 +47,18 @@ def served(simulator: ReaderSimulator, transport: str,
         simulator.close()
 
 
-def inventory_once_reconnected(reader: ItemReaderBase, within: float = 5.0) -> int:
-    """Tags inventoried once the driver has reconnected after a replug (``within`` seconds at most)."""
+def check_unplug_and_replug(reader: ItemReaderBase, simulator: ReaderSimulator, within: float = 5.0) -> None:
+    """The driver fails while the reader is unplugged, then reconnects by itself within ``within`` seconds."""
+    assert len(reader.inventory()) == 3
+    simulator.unplug()
+    with pytest.raises((ReaderGone, ReaderTimeout)):
+        reader.inventory()
+    simulator.replug()
     deadline = time.monotonic() + within
     while True:
         try:
-            return len(reader.inventory())
+            assert len(reader.inventory()) == 3
+            return
         except (ReaderGone, ReaderTimeout):
             if time.monotonic() > deadline:
                 raise

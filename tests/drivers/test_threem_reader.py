@@ -5,11 +5,11 @@ from __future__ import annotations
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from reader_harness import BOOK, TRANSPORTS, UIDS, books_field, inventory_once_reconnected, served
+from reader_harness import BOOK, TRANSPORTS, UIDS, books_field, check_unplug_and_replug, served
 
 import iso28560
 from drivers import open_reader
-from drivers.errors import BlockLocked, NoTag, ProtocolError, ReaderGone, ReaderTimeout, WriteFailed
+from drivers.errors import BlockLocked, NoTag, ProtocolError, ReaderTimeout, WriteFailed
 from drivers.threem import ThreeMReader, Unsupported
 from drivers.threem import protocol as p
 from simulators.readers.threem import COMMANDS, ThreeMSimulator
@@ -162,19 +162,8 @@ def test_collision_that_cannot_be_resolved_is_not_reported(field: RFField) -> No
 
 
 def test_unplug_and_replug(field: RFField) -> None:
-    simulator = ThreeMSimulator(field)
-    endpoint = simulator.serve("pty")
-    reader = open_reader("3m", endpoint.port, timeout=0.2)
-    try:
-        assert len(reader.inventory()) == 3
-        simulator.unplug()
-        with pytest.raises((ReaderGone, ReaderTimeout)):
-            reader.inventory()
-        simulator.replug()
-        assert inventory_once_reconnected(reader) == 3
-    finally:
-        reader.close()
-        simulator.close()
+    with served(ThreeMSimulator(field), "pty", timeout=0.2) as (reader, simulator):
+        check_unplug_and_replug(reader, simulator)
 
 
 @pytest.mark.parametrize("transport", ["url", "pty", "tcp"])

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from reader_harness import BOOK, TRANSPORTS, UIDS, books_field, inventory_once_reconnected, served
+from reader_harness import BOOK, TRANSPORTS, UIDS, books_field, check_unplug_and_replug, served
 
 import iso28560
 from drivers import open_reader
@@ -14,7 +14,6 @@ from drivers.errors import (
     NoTag,
     ProtocolError,
     ReaderError,
-    ReaderGone,
     ReaderTimeout,
     WriteFailed,
 )
@@ -175,18 +174,8 @@ def test_not_an_evm_is_refused(field: RFField) -> None:
 
 
 def test_unplug_and_replug(field: RFField) -> None:
-    simulator = Trf7970aSimulator(field)
-    reader = open_reader("trf7970a", simulator.serve("tcp").port, timeout=0.2)
-    try:
-        assert len(reader.inventory()) == 3
-        simulator.unplug()
-        with pytest.raises((ReaderGone, ReaderTimeout)):
-            reader.inventory()
-        simulator.replug()
-        assert inventory_once_reconnected(reader) == 3
-    finally:
-        reader.close()
-        simulator.close()
+    with served(Trf7970aSimulator(field), "tcp", timeout=0.2) as (reader, simulator):
+        check_unplug_and_replug(reader, simulator)
 
 
 @pytest.mark.parametrize("transport", ["url", "pty", "tcp"])
