@@ -411,13 +411,35 @@ class SetsSection:
 
 @dataclass(frozen=True, slots=True)
 class CirculationSection:
-    """Online circulation choices: an item already on the patron's account is renewed or refused."""
+    """Online circulation choices: an item already on the patron's account is renewed or refused.
+
+    ``refusal_codes`` (``[circulation.refusal_codes]``, pattern = code) are the site's regular expressions
+    that turn a SIGB refusal message into the reason code journaled for the pilot report; they are tried
+    before the built-in Koha/French ones (:mod:`kiosk.circulation.refusals`).
+    """
 
     on_own_loan: str = "renew"
+    refusal_codes: tuple[tuple[str, str], ...] = ()
 
     @classmethod
     def from_table(cls, t: Table) -> CirculationSection:
-        return cls(on_own_loan=t.str("on_own_loan", _d(cls, "on_own_loan"), choices=("renew", "refuse")))
+        return cls(
+            on_own_loan=t.str("on_own_loan", _d(cls, "on_own_loan"), choices=("renew", "refuse")),
+            refusal_codes=_refusal_codes(t.table("refusal_codes")),
+        )
+
+
+def _refusal_codes(t: Table) -> tuple[tuple[str, str], ...]:
+    from kiosk.circulation.refusals import pattern_problem
+
+    pairs = []
+    for pattern in t.data:
+        code = t.str(pattern, None)
+        problem = pattern_problem(pattern, code)
+        if problem:
+            raise t.error(f'"{pattern}"', problem)
+        pairs.append((pattern, code))
+    return tuple(pairs)
 
 
 @dataclass(frozen=True, slots=True)

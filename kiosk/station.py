@@ -336,7 +336,9 @@ class Station:
         if patron is None:
             return False
         self._patron = patron
-        self._desk = Desk(self.svc, session.items, "checkout", self._borrow_one)
+        self._desk = Desk(
+            self.svc, session.items, "checkout", self._borrow_one, patron_flags=patron.status_flags
+        )
         self._stack = self.journal.begin_stack("checkout", self.svc.offline)
         self.status.update(mode=Mode.BORROW)
         return True

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from kiosk.circulation import refusals
 from kiosk.circulation.checkout import sigb_messages
 from kiosk.circulation.context import PatronContext, Services
 from kiosk.circulation.models import Account, HoldReady, Loan, RenewResult
@@ -88,7 +89,8 @@ def renew(
         ok = bool(getattr(response, "ok", False)) and getattr(response, "renewal_ok", True) is not False
         message = sigb_messages(response) or (_("Renewed.") if ok else _("Not renewed."))
         results.append(RenewResult(item_id, ok, getattr(response, "due_date", None), message))
-        svc.journal.transaction("renew", "ok" if ok else "refused", reason=None if ok else "sigb-refused")
+        reason = None if ok else _refusal(svc, patron, response)
+        svc.journal.transaction("renew", "ok" if ok else "refused", reason=reason)
     account.update(renew_results=tuple(results))
     load(svc, patron, account)
     return tuple(results)
@@ -117,7 +119,13 @@ def renew_all(svc: Services, patron: PatronContext, account: Account) -> tuple[R
             for i in getattr(response, "unrenewed_items", ())
         ]
     )
+    code = _refusal(svc, patron, response)  # SIP2 65 gives one message for all: one reason for all
     for r in results:
-        svc.journal.transaction("renew", "ok" if r.ok else "refused", reason=None if r.ok else "sigb-refused")
+        svc.journal.transaction("renew", "ok" if r.ok else "refused", reason=None if r.ok else code)
     account.update(renew_results=results)
     return results
+
+
+def _refusal(svc: Services, patron: PatronContext, response: object) -> str:
+    patterns = svc.config.circulation.refusal_codes
+    return refusals.classify("renew", response, flags=patron.status_flags, patterns=patterns)

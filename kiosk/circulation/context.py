@@ -65,6 +65,7 @@ class PatronContext:
     charged_items: set[str] = field(default_factory=set)  # on the account at identification
     borrowed_here: set[str] = field(default_factory=set)  # borrowed during this session
     offline_borrowed: int = 0
+    status_flags: tuple[str, ...] = ()  # patron status flags set at identification (refusal reasons)
 
     def forget(self) -> None:
         self.pin = None

@@ -20,8 +20,9 @@ its outcome and timings.
 from __future__ import annotations
 
 import itertools
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 
+from kiosk.circulation import refusals
 from kiosk.circulation.context import Services
 from kiosk.circulation.items import ItemGroup
 from kiosk.circulation.models import Instruction, ItemList, ItemRow, ItemStatus
@@ -81,8 +82,10 @@ class Desk:
         kind: str,
         process: Processor,
         on_patron_card: Callable[[str], None] | None = None,
+        patron_flags: Iterable[str] = (),
     ) -> None:
         self.svc = svc
+        self.patron_flags = tuple(patron_flags)  # status flags of the identified patron (refusal reasons)
         self.items = items
         self.kind = kind  # "checkout" | "checkin": the journal's transaction kind
         self.process = process
@@ -205,9 +208,10 @@ class Desk:
     def _run(self, group: ItemGroup, row: ItemRow) -> None:
         timer = self.svc.journal.timer(self.svc.sigb, self.svc.security)
         offline = self.svc.offline
+        mark = getattr(self.svc.sigb, "changes", 0)
         self.process(group, row)
         outcome = _OUTCOME_OF.get(row.status, "error")
-        reason = None if outcome == "ok" else row.status.value.replace("_", "-")
+        reason = None if outcome == "ok" else self._reason(row, mark)
         self.svc.journal.transaction(
             self.kind,
             outcome,
@@ -219,4 +223,17 @@ class Desk:
             set_parts=group.parts_total,
             set_parts_present=len(group.tags),
             reads=sum(t.reads for t in group.tags),
+        )
+
+    def _reason(self, row: ItemRow, mark: int) -> str:
+        """Journal code of a failed item: the refusal's reason, or the row's status for other failures."""
+        if row.status is not ItemStatus.REFUSED:
+            return row.status.value.replace("_", "-")
+        return refusals.classify(
+            self.kind,
+            refusals.answer_since(self.svc.sigb, mark),
+            flags=self.patron_flags,
+            patterns=self.svc.config.circulation.refusal_codes,
+            offline=bool(row.offline),
+            sigb_reachable=getattr(self.svc.sigb, "online", True) is not False,
         )

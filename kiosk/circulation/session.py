@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import logging
 
-from kiosk.circulation import offline
+from kiosk.circulation import offline, refusals
 from kiosk.circulation.context import PatronContext, Services
 from kiosk.circulation.models import PatronSession, SessionState
 from kiosk.circulation.sigb import SigbUnavailable
@@ -79,11 +79,13 @@ def _identify_online(
         offline=False,
         error=None,
     )
-    svc.journal.transaction(
-        "login", "ok" if can_borrow else "refused", reason=None if can_borrow else "patron-blocked"
-    )
+    reason = None
+    if not can_borrow:
+        patterns = svc.config.circulation.refusal_codes
+        reason = refusals.classify("login", info, flags=blocks, patterns=patterns)
+    svc.journal.transaction("login", "ok" if can_borrow else "refused", reason=reason)
     charged = {str(i).strip() for i in getattr(info, "charged_items", ()) or ()}
-    return PatronContext(card, pin, offline=False, charged_items=charged)
+    return PatronContext(card, pin, offline=False, charged_items=charged, status_flags=blocks)
 
 
 def _identify_offline(

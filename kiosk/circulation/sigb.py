@@ -54,6 +54,10 @@ class SigbLink:
         self.last_error: str | None = None
         self.requests = 0
         self.busy_seconds = 0.0  # cumulative time spent waiting for the SIGB (journal timings, benchmarks)
+        # The last answer to a state-changing request, numbered: a refusal's reason is read from it
+        # (kiosk.circulation.refusals) by whoever noted ``changes`` before the request.
+        self.changes = 0
+        self.last_change: Any = None
 
     # -- connection ---------------------------------------------------------------------------
 
@@ -155,6 +159,8 @@ class SigbLink:
             finally:
                 self.busy_seconds += time.perf_counter() - started
             self.requests += 1
+            self.changes += 1
+            self.last_change = result
             self._set_online(True, None)
             return result
 

@@ -11,10 +11,22 @@ import math
 KIND = {"checkout": "Prêts", "checkin": "Retours", "renew": "Prolongations", "login": "Identifications"}
 OUTCOME = {"ok": "réussis", "refused": "refusés", "error": "en erreur"}
 REASON = {
-    "refused": "refus du SIGB",
-    "sigb-refused": "refus du SIGB",
+    "refused": "refus du SIGB (motif non classé)",
+    "sigb-refused": "refus du SIGB (motif non classé)",
     "error": "erreur pendant l'opération",
     "patron-blocked": "compte lecteur bloqué",
+    "fines": "pénalités ou frais impayés",
+    "overdue": "documents en retard",
+    "too-many-items": "nombre maximum de prêts atteint",
+    "item-not-for-loan": "document exclu du prêt",
+    "item-unknown": "document inconnu du SIGB",
+    "on-hold-for-another": "document réservé pour un autre lecteur",
+    "on-loan-to-another": "document en prêt à un autre lecteur",
+    "already-on-account": "déjà emprunté par ce lecteur",
+    "renewal-limit": "nombre maximum de prolongations atteint",
+    "not-on-loan": "document non emprunté",
+    "fee-required": "frais de prêt à accepter",
+    "sigb-unavailable": "SIGB injoignable",
     "unknown-card": "carte inconnue",
     "wrong-pin": "code PIN erroné",
     "offline-policy": "refus de la règle hors ligne",
@@ -27,7 +39,7 @@ REASON = {
     "incomplete-set": "lot incomplet",
     "not-ours": "document d'un autre réseau",
     "unspecified": "non précisé",
-    "other": "autre (message du SIGB)",
+    "other": "autre motif",
 }
 CAUSE = {
     "secured-item": "document non prêté (antivol actif)",

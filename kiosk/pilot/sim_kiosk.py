@@ -36,6 +36,13 @@ UNKNOWN_CARD = (
     "2066" + "9999990001"
 )  # valid format, unknown to the SIGB: accepted offline, rejected on replay
 LOAN_MARGIN = 8  # patrons keep this many loans below their limit
+# Why a blocked account may not borrow (simulated SIGB flags, most specific first) → reason code.
+BLOCK_REASONS = (
+    ("card_lost", "patron-blocked"),
+    ("excessive_fines", "fines"),
+    ("too_many_overdue", "overdue"),
+    ("too_many_charged", "too-many-items"),
+)
 
 
 @dataclass
@@ -47,7 +54,6 @@ class Network:
     rng: random.Random
     tags: TagFactory = field(default_factory=TagFactory)
     loans: dict[str, str] = field(default_factory=dict)  # barcode -> card, loans made in the simulation
-    renewals: dict[str, int] = field(default_factory=dict)
     busy: set[str] = field(default_factory=set)  # items set aside (on a pad, or lent to an unknown card)
 
     @property
@@ -76,6 +82,63 @@ class Network:
         return [
             c for c in sorted(self.library.patrons) if self.library.patron_info(c).flags.get("charge_denied")
         ]
+
+    def block_reason(self, card: str) -> str:
+        """Why this account may not borrow, in the report's words (the SIGB's own view of the patron)."""
+        flags = self.library.patron_info(card).flags
+        for flag, reason in BLOCK_REASONS:
+            if flags.get(flag):
+                return reason
+        return "patron-blocked"  # suspended, expired…
+
+    def renewal_refusal(self, card: str, barcode: str) -> str | None:
+        """Why the network's rules refuse this renewal (None: they allow it), in the report's words."""
+        flags, item, rules = (
+            self.library.patron_info(card).flags,
+            self.library.items[barcode],
+            self.library.rules,
+        )
+        if flags.get("renewal_denied"):
+            return next((reason for flag, reason in BLOCK_REASONS if flags.get(flag)), "patron-blocked")
+        if item.renewals >= rules.max_renewals:
+            return "renewal-limit"
+        if rules.holds_block_renewal and any(h.patron_id != card for h in item.holds):
+            return "on-hold-for-another"
+        return None
+
+    def renewal_blocked(self) -> list[str]:
+        """Patrons who may borrow but not renew."""
+        return [
+            c
+            for c in sorted(self.library.patrons)
+            if not self.library.patron_info(c).flags.get("charge_denied")
+            and self.library.patron_info(c).flags.get("renewal_denied")
+        ]
+
+    def refused_renewal(self, reason: str) -> tuple[str, str] | None:
+        """A (patron, loan) whose renewal the rules refuse for ``reason``, the patron able to log in."""
+        for card in sorted(self.library.patrons):
+            if self.library.patron_info(card).flags.get("charge_denied"):
+                continue
+            for barcode in self.loans_of(card):
+                if self.renewal_refusal(card, barcode) == reason:
+                    return card, barcode
+        return None
+
+    def loans_of(self, card: str) -> list[str]:
+        """Items on loan to ``card`` in the SIGB (from before the pilot or borrowed during it), not in use."""
+        return sorted(
+            b for b, item in self.library.items.items() if item.checked_out_to == card and b not in self.busy
+        )
+
+    def not_for_loan(self) -> str | None:
+        """An item the rules never lend (excluded from loan, withdrawn, lost, missing), or None."""
+        pool = [
+            b
+            for b, item in sorted(self.library.items.items())
+            if item.status != "available" and item.checked_out_to is None and b not in self.busy
+        ]
+        return self.rng.choice(pool) if pool else None
 
     def available(self, count: int, *, untagged: bool = False) -> list[str]:
         """Items any patron in good standing can borrow now (``untagged``: never handled yet)."""
@@ -123,7 +186,7 @@ class Stack:
 
     items: list[tuple[str, int, int]] = field(default_factory=list)
     odd: list[tuple[SlixTag, str]] = field(default_factory=list)
-    refused: list[str] = field(default_factory=list)  # items the SIGB will refuse
+    refused: list[tuple[str, str]] = field(default_factory=list)  # items the SIGB will refuse, and why
     worn: set[str] = field(default_factory=set)  # items whose tag answers only some requests
 
     @property
@@ -207,7 +270,7 @@ class KioskSim:
             for tag in tags:
                 self.field.place(tag, read_probability=0.75 if barcode in stack.worn else 1.0)
             placed += tags
-        for barcode in stack.refused:
+        for barcode, _reason in stack.refused:
             tag = self.net.item_tags(barcode)[0]
             self.field.place(tag)
             placed.append(tag)
@@ -238,7 +301,8 @@ class KioskSim:
     # -- patrons --------------------------------------------------------------------------------------------
 
     def borrow(self, card: str, pin: str, stack: Stack, *, renew: Sequence[str] = ()) -> None:
-        """A patron identifies, borrows a stack, maybe renews earlier loans, and finishes."""
+        """A patron identifies, borrows a stack, maybe renews earlier loans (``renew``, some of them already
+        renewed as often as the rules allow), and finishes."""
         self._wait(5.0)
         assert self.station.identify(card, pin).result(), f"{self.station_id}: identification refused"
         self._note_offline()
@@ -249,7 +313,8 @@ class KioskSim:
         self._expect_stack(stack, "checkout", offline)
         rows = len(stack.items) + len(stack.refused) + len(stack.odd)
         self._settle(rows, stack)
-        self._declare(stack, len(placed))
+        if placed:
+            self._declare(stack, len(placed))
         for barcode, parts, total in stack.items:
             if parts < total:
                 continue
@@ -260,19 +325,32 @@ class KioskSim:
             else:
                 self.net.loans[barcode] = card
         if renew and not offline:
-            self._wait(6.0)
-            allowed = not self.net.library.patron_info(card).flags.get("renewal_denied")
-            results = self.station.renew(list(renew)).result()
-            for barcode, result in zip(renew, results, strict=True):
-                assert result.ok == allowed, f"renewal {'refused' if allowed else 'granted'}: {result}"
-                if allowed:
-                    self.net.renewals[barcode] = self.net.renewals.get(barcode, 0) + 1
-                    self.truth.expect("renew", "ok")
-                else:  # the account allows loans but not renewals: the SIGB says no
-                    self.truth.expect("renew", "refused", "sigb-refused")
+            self._renew(card, renew)
         self._wait(4.0)
         self.station.finish().result()
         self._lift(placed)
+
+    def renew_only(self, card: str, pin: str, renew: Sequence[str]) -> None:
+        """A patron comes to the kiosk only to renew loans (some of which the rules refuse)."""
+        self._wait(5.0)
+        assert self.station.identify(card, pin).result(), f"{self.station_id}: identification refused"
+        self._note_offline()
+        self.truth.expect("login", "ok", offline=self.offline)
+        if not self.offline:
+            self._renew(card, renew)
+        self._wait(4.0)
+        self.station.finish().result()
+
+    def _renew(self, card: str, renew: Sequence[str]) -> None:
+        self._wait(6.0)
+        expected = [self.net.renewal_refusal(card, barcode) for barcode in renew]
+        results = self.station.renew(list(renew)).result()
+        for result, refusal in zip(results, expected, strict=True):
+            assert result.ok == (refusal is None), f"renewal expected {refusal or 'ok'}: {result}"
+            if refusal is None:
+                self.truth.expect("renew", "ok")
+            else:
+                self.truth.expect("renew", "refused", refusal)
 
     def _settle(self, rows: int, stack: Stack) -> None:
         incomplete = any(parts < total for _, parts, total in stack.items)
@@ -295,8 +373,8 @@ class KioskSim:
             if offline:
                 self.truth.queued += 1
                 self._to_replay["accepted"] += 1
-        for _barcode in stack.refused:
-            self.truth.expect(kind, "refused", "refused", offline=offline)
+        for _barcode, reason in stack.refused:
+            self.truth.expect(kind, "refused", reason, offline=offline)
         for _tag, reason in stack.odd:
             self.truth.expect(kind, "refused", reason, offline=offline)
 
@@ -312,7 +390,6 @@ class KioskSim:
         self._declare(stack, len(placed))
         for barcode, _parts, _total in stack.items:
             self.net.loans.pop(barcode, None)
-            self.net.renewals.pop(barcode, None)
         self._lift(placed)
         self._wait(self.config.timeouts.return_idle_seconds + 1.0)
         self.station.step()  # idle long enough: the return session ends
@@ -324,10 +401,11 @@ class KioskSim:
         self._wait(3.0)
         self.station.finish().result()
 
-    def blocked(self, card: str, pin: str) -> None:
+    def blocked(self, card: str, pin: str, reason: str) -> None:
+        """A patron whose account may not borrow (``reason``: why, as the library would tell them)."""
         self._wait(5.0)
         self.station.identify(card, pin).result()
-        self.truth.expect("login", "refused", "patron-blocked")
+        self.truth.expect("login", "refused", reason)
         self._wait(6.0)
         self.station.finish().result()
 

@@ -147,7 +147,7 @@ class Simulation:
         self.clock.advance_to(self._at(day, time(8, 30)))
         for station in self.others:
             station.before_opening(day)
-        events = self._kiosk_events(day) + self._outage_events(day)
+        events = self._kiosk_events(day) + self._outage_events(day) + self._first_day_renewals(day)
         for station in self.others:
             events += station.day_events(day)
         for when, _order, action in sorted(events, key=lambda e: (e[0], e[1])):
@@ -206,8 +206,10 @@ class Simulation:
             kiosk.wrong_pin(self.rng.choice(good))
         elif roll < 0.10 and (blocked := self.net.blocked_patrons()):
             card = self.rng.choice(blocked)
-            kiosk.blocked(card, self.net.library.patrons[card].pin)
-        elif (roll < 0.55 or not good) and self.net.returnable(1):
+            kiosk.blocked(card, self.net.library.patrons[card].pin, self.net.block_reason(card))
+        elif roll < 0.18:
+            self._renewal_visit(kiosk)
+        elif (roll < 0.6 or not good) and self.net.returnable(1):
             self._give_back(kiosk)
         elif good:
             self._borrow(kiosk)
@@ -216,21 +218,55 @@ class Simulation:
         good = self.net.good_patrons()
         if not good:
             return
-        card = self.rng.choice(good)
+        regulars = [c for c in good if c in set(self.net.loans.values())]
+        card = self.rng.choice(regulars if regulars and self.rng.random() < 0.5 else good)
         size = min(self._stack_size(), 4 if outage else 6)
         stack = Stack(items=[(b, self.net.parts(b), self.net.parts(b)) for b in self.net.available(size)])
         self._extras(stack, card, borrow=True, outage=outage)
         renew: list[str] = []
-        if not outage and self.rng.random() < 0.3:
-            mine = sorted(
-                b for b, c in self.net.loans.items() if c == card and self.net.renewals.get(b, 0) < 2
-            )
-            renew = mine[:2]
+        if not outage and self.rng.random() < 0.4:
+            renew = self._to_renew(card)
         self._mark(stack, True)
         try:
             kiosk.borrow(card, self.net.library.patrons[card].pin, stack, renew=renew)
         finally:
             self._mark(stack, False)
+
+    def _to_renew(self, card: str) -> list[str]:
+        """Up to three of the patron's loans, as a patron picks them on the account screen."""
+        loans = self.net.loans_of(card)
+        return self.rng.sample(loans, min(len(loans), self.rng.randint(1, 3)))
+
+    def _renewal_visit(
+        self, kiosk: KioskSim, card: str | None = None, renew: list[str] | None = None
+    ) -> None:
+        """A patron with loans comes only to renew some of them."""
+        if card is None:
+            holders = [
+                c for c in self.net.good_patrons() + self.net.renewal_blocked() if self.net.loans_of(c)
+            ]
+            if not holders:
+                return
+            card = self.rng.choice(holders)
+        renew = renew if renew is not None else self._to_renew(card)
+        if renew:
+            kiosk.renew_only(card, self.net.library.patrons[card].pin, renew)
+
+    def _first_day_renewals(self, day: int) -> list[Event]:
+        """On the first day, at the first kiosk, one renewal of each kind the rules refuse (the dataset's
+        patrons: a renewal-blocked account, a loan renewed as often as allowed, a loan someone reserved)."""
+        if day != 0 or not self.kiosks:
+            return []
+        events: list[Event] = []
+        moment = self._at(day, time(10, 30))
+        for reason in ("patron-blocked", "renewal-limit", "on-hold-for-another"):
+            found = self.net.refused_renewal(reason)
+            if found is not None:
+                card, barcode = found
+                action = lambda c=card, b=barcode: self._renewal_visit(self.kiosks[0], c, [b])  # noqa: E731
+                events.append((moment, 1, action))
+                moment += timedelta(minutes=20)
+        return events
 
     def _unknown_card(self, kiosk: KioskSim) -> None:
         stack = Stack(items=[(b, self.net.parts(b), self.net.parts(b)) for b in self.net.available(1)])
@@ -263,7 +299,11 @@ class Simulation:
         if borrow and card and not outage and rng.random() < 0.1:
             held = net.on_hold_for_other(card)
             if held is not None:
-                stack.refused.append(held)
+                stack.refused.append((held, "on-hold-for-another"))
+        if borrow and card and not outage and rng.random() < 0.04:
+            excluded = net.not_for_loan()
+            if excluded is not None and excluded not in taken:
+                stack.refused.append((excluded, "item-not-for-loan"))
         if rng.random() < 0.05:
             stack.odd.append((net.tags.foreign(f"3999{rng.randrange(10**9):09d}"), "foreign-tag"))
         if rng.random() < 0.04:
@@ -273,7 +313,7 @@ class Simulation:
         stack.worn = {b for b, _, _ in stack.items if rng.random() < 0.1}
 
     def _mark(self, stack: Stack, busy: bool) -> None:
-        for barcode in [b for b, _, _ in stack.items] + stack.refused:
+        for barcode in [b for b, _, _ in stack.items] + [b for b, _ in stack.refused]:
             (self.net.busy.add if busy else self.net.busy.discard)(barcode)
 
     def close(self) -> None:

@@ -61,7 +61,7 @@ def test_metrics_are_exposed_and_follow_activity(demo: Demo) -> None:
     assert value(after, "borne_kiosk_transactions_total", kind="checkout", outcome="ok") == 1.0
     assert value(after, "borne_kiosk_transactions_total", kind="checkout", outcome="refused") == 1.0
     assert value(after, "borne_kiosk_transactions_total", kind="login", outcome="ok") == 1.0
-    assert value(after, "borne_kiosk_refusals_total", reason="refused") == 1.0
+    assert value(after, "borne_kiosk_refusals_total", reason="on-hold-for-another") == 1.0
     assert value(after, "borne_kiosk_transaction_seconds_count", kind="checkout") == 1.0
     assert value(after, "borne_kiosk_sigb_round_trip_seconds_count") == 1.0
 

@@ -97,6 +97,25 @@ def test_kiosk_figures_match_the_ground_truth(pilot: dict[str, Any]) -> None:
         assert figures.number(None, "transactions", f"{kind}.{outcome}") == expected, key
 
 
+def test_refusals_are_told_apart_by_reason(pilot: dict[str, Any]) -> None:
+    """Each refusal the simulated patrons provoke is journaled with its own reason, never one catch-all."""
+    figures: Figures = pilot["figures"]
+    overall: Counter[str] = Counter()
+    for station, truth in pilot["truth"].kiosks.items():
+        shown = {
+            name.removeprefix("refusal."): int(float(value))
+            for name, value in figures.figures[(station, "refus")].items()
+            if name.startswith("refusal.")
+        }
+        assert shown == dict(truth.refusals), station
+        overall += truth.refusals
+    provoked = {"on-hold-for-another", "item-not-for-loan", "renewal-limit", "patron-blocked", "wrong-pin"}
+    assert provoked <= set(overall), overall
+    assert not {"refused", "sigb-refused", "other"} & set(overall)
+    shown = {n.removeprefix("refusal.") for n in figures.figures[(None, "refus")] if n.startswith("refusal.")}
+    assert shown == set(overall)
+
+
 def test_gate_and_walk_test_figures_match_the_ground_truth(pilot: dict[str, Any]) -> None:
     figures: Figures = pilot["figures"]
     entering = alarms = 0
