@@ -10,7 +10,8 @@ finger would.
 
 :data:`FLOWS` is the demo script: borrowing a stack of five (one refused, one incomplete set) plus an
 item whose tag cannot be unsecured, the account and renewals, a return with hold and shuttle
-instructions, an inactivity logout, offline borrowing then synchronisation, and staff mode. Each
+instructions, an inactivity logout, offline borrowing then synchronisation, staff mode, and the
+card-number and staff PIN keypads. Each
 step calls ``shot(name)`` where a screen is worth a picture, and ``say(line)`` for the transcript.
 """
 
@@ -41,6 +42,7 @@ FAILING_TAG_ITEM = "item_available_canet"  # its tag refuses every write
 RETURN_STACK = ("item_on_loan_hold_here", "item_on_loan_from_canet", "item_on_loan_hold_elsewhere")
 OFFLINE_ITEM = "30660000000021"
 RENEW_PICK = ("item_on_loan", "item_max_renewals")  # one renews, one is refused
+UNKNOWN_CARD = "20669999999999"  # a well-formed card number the SIGB does not know
 
 Say = Callable[[str], None]
 Shot = Callable[[str], None]
@@ -319,9 +321,34 @@ def flow_staff(k: ScriptedKiosk, shot: Shot, say: Say) -> None:
     k.click("staff-leave")
 
 
+def flow_card_keypad(k: ScriptedKiosk, shot: Shot, say: Say) -> None:
+    say("Someone without a card types its number on the keypad; an unknown number is explained.")
+    k.click("borrow")
+    for digit in UNKNOWN_CARD[:6]:
+        k.click(f"key-{digit}")
+    shot("15-card-number")
+    for _ in range(6):
+        k.click("key-back")
+    k.type_on_keypad(UNKNOWN_CARD)
+    k.type_on_keypad("0000")
+    shot("16-unknown-card")
+    k.click("cancel")
+
+
+def flow_staff_pin(k: ScriptedKiosk, shot: Shot, say: Say) -> None:
+    say("The staff PIN keypad (dots only), after five taps on the library name.")
+    for _ in range(5):
+        QTest.mouseClick(k.window.library, Qt.MouseButton.LeftButton)
+    k.pump()
+    k.click("key-1")
+    k.click("key-2")
+    shot("17-staff-pin")
+    k.click("cancel")
+
+
 FLOWS: tuple[Callable[[ScriptedKiosk, Shot, Say], None], ...] = (
     flow_welcome, flow_borrow, flow_account, flow_finish, flow_return, flow_inactivity, flow_blocked,
-    flow_offline, flow_staff,
+    flow_offline, flow_staff, flow_card_keypad, flow_staff_pin,
 )
 
 
