@@ -73,6 +73,7 @@ def renew(
         return results
     results = []
     for item_id in item_ids:
+        timer = svc.journal.timer(svc.sigb, svc.security)
         try:
             response = svc.sigb.change("renew", patron.patron_id, item_id, pin=patron.pin)
         except SigbUnavailable as exc:
@@ -90,7 +91,7 @@ def renew(
         message = sigb_messages(response) or (_("Renewed.") if ok else _("Not renewed."))
         results.append(RenewResult(item_id, ok, getattr(response, "due_date", None), message))
         reason = None if ok else _refusal(svc, patron, response)
-        svc.journal.transaction("renew", "ok" if ok else "refused", reason=reason)
+        svc.journal.transaction("renew", "ok" if ok else "refused", reason=reason, timer=timer, sigb=svc.sigb)
     account.update(renew_results=tuple(results))
     load(svc, patron, account)
     return tuple(results)
@@ -101,6 +102,7 @@ def renew_all(svc: Services, patron: PatronContext, account: Account) -> tuple[R
         account.update(renew_results=())
         account.update(error=NO_RENEWALS_OFFLINE)
         return ()
+    timer = svc.journal.timer(svc.sigb, svc.security)
     try:
         response = svc.sigb.change("renew_all", patron.patron_id, patron.pin)
     except (SigbUnavailable, SigbOutcomeUnknown) as exc:
@@ -109,19 +111,27 @@ def renew_all(svc: Services, patron: PatronContext, account: Account) -> tuple[R
         account.update(error=_("The renewals could not be confirmed: check your account again."))
         load(svc, patron, account)
         return ()
+    timer = svc.journal.stop(timer, svc.sigb, svc.security)
+    renewed = tuple(getattr(response, "renewed_items", ()))
+    unrenewed = tuple(getattr(response, "unrenewed_items", ()))
+    code = _refusal(svc, patron, response)  # SIP2 65 gives one message for all: one reason for all
+    share = len(renewed) + len(unrenewed)  # one request for all: each item gets its share of the time
+    for ok in [True] * len(renewed) + [False] * len(unrenewed):
+        svc.journal.transaction(
+            "renew",
+            "ok" if ok else "refused",
+            reason=None if ok else code,
+            timer=timer,
+            sigb=svc.sigb,
+            share=share,
+        )
     load(svc, patron, account)
     due = {loan.item_id: loan.due_date for loan in account.loans}
     reason = sigb_messages(response)
     results = tuple(
-        [RenewResult(i, True, due.get(i), _("Renewed.")) for i in getattr(response, "renewed_items", ())]
-        + [
-            RenewResult(i, False, due.get(i), reason or _("Not renewed."))
-            for i in getattr(response, "unrenewed_items", ())
-        ]
+        [RenewResult(i, True, due.get(i), _("Renewed.")) for i in renewed]
+        + [RenewResult(i, False, due.get(i), reason or _("Not renewed.")) for i in unrenewed]
     )
-    code = _refusal(svc, patron, response)  # SIP2 65 gives one message for all: one reason for all
-    for r in results:
-        svc.journal.transaction("renew", "ok" if r.ok else "refused", reason=None if r.ok else code)
     account.update(renew_results=results)
     return results
 

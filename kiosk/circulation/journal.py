@@ -9,7 +9,9 @@ which the tests, the soak benchmark and the staff screen read.
 
 Timings: :meth:`PilotJournal.timer` snapshots the SIGB link's and the tag
 writer's cumulative busy time, so each transaction's row says how long it
-took in total, on SIP2 and on tag writes.
+took in total, on SIP2 and on tag writes. One request for several items
+(SIP2 65 renew all) stops its timer once (:meth:`PilotJournal.stop`) and
+gives each item its share.
 """
 
 from __future__ import annotations
@@ -29,6 +31,7 @@ class ItemTimer:
     started: float
     sigb_start: float
     tag_start: float
+    stopped: tuple[float, float, float] | None = None  # (clock, SIGB busy, tag busy) when stopped early
 
 
 class PilotJournal:
@@ -60,6 +63,14 @@ class PilotJournal:
             self.clock(), getattr(sigb, "busy_seconds", 0.0), getattr(security, "busy_seconds", 0.0)
         )
 
+    def stop(self, timer: ItemTimer, sigb: Any, security: Any) -> ItemTimer:
+        """The timer stopped now: rows journaled later with it (one per item of a shared request) all get
+        the time up to this moment."""
+        return ItemTimer(timer.started, timer.sigb_start, timer.tag_start, stopped=self._now(sigb, security))
+
+    def _now(self, sigb: Any, security: Any) -> tuple[float, float, float]:
+        return self.clock(), getattr(sigb, "busy_seconds", 0.0), getattr(security, "busy_seconds", 0.0)
+
     def transaction(
         self,
         kind: str,
@@ -74,7 +85,10 @@ class PilotJournal:
         set_parts: int | None = None,
         set_parts_present: int | None = None,
         stack_id: int | None = None,
+        share: int = 1,
     ) -> None:
+        """One item's transaction; ``share`` > 1 when one request handled that many items (renew all): the
+        timings are divided among them."""
         self.counts[f"{kind}:{outcome}"] += 1
         if reason:
             self.counts[f"reason:{reason}"] += 1
@@ -84,11 +98,15 @@ class PilotJournal:
             self._queued_offline += 1
         duration = sigb_ms = tag_ms = None
         if timer is not None:
-            duration = (self.clock() - timer.started) * 1000.0
+            end = timer.stopped or self._now(sigb, security)
+            duration = (end[0] - timer.started) * 1000.0
             if sigb is not None:
-                sigb_ms = (getattr(sigb, "busy_seconds", 0.0) - timer.sigb_start) * 1000.0
+                sigb_ms = (end[1] - timer.sigb_start) * 1000.0
             if security is not None:
-                tag_ms = (getattr(security, "busy_seconds", 0.0) - timer.tag_start) * 1000.0
+                tag_ms = (end[2] - timer.tag_start) * 1000.0
+            duration, sigb_ms, tag_ms = (
+                None if t is None else t / max(share, 1) for t in (duration, sigb_ms, tag_ms)
+            )
         for observe in self.observers:
             try:
                 observe(kind, outcome, duration, sigb_ms, offline)

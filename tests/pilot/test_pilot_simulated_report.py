@@ -169,6 +169,17 @@ def test_latency_and_read_figures_match_the_journals(pilot: dict[str, Any]) -> N
     assert figures.number(None, "latences", "latency.checkout.max_ms") == pytest.approx(
         max(durations), abs=1e-3
     )
+    renewals = [
+        d
+        for (d,) in _rows(
+            journals, "SELECT duration_ms FROM transactions WHERE kind = 'renew' AND outcome = 'ok'"
+        )
+    ]
+    assert renewals and min(renewals) > 0, "renewals are timed"
+    assert figures.number(None, "latences", "latency.renew.count") == len(renewals)
+    assert figures.number(None, "latences", "latency.renew.median_ms") == pytest.approx(
+        statistics.median(renewals), abs=1e-3
+    )
     reads = Counter()
     for total, parts in _rows(
         journals, "SELECT reads, set_parts_present FROM transactions WHERE reads IS NOT NULL"
