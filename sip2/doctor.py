@@ -97,12 +97,18 @@ class _Link:
         self.closed_by_peer = False
 
     def send(self, data: bytes) -> None:
-        self.sock.sendall(data)
+        """Send ``data``; a SIGB that already closed the connection is recorded, as ``receive`` does."""
+        try:
+            self.sock.sendall(data)
+        except OSError:  # e.g. a TLS server that ended the session for want of a client certificate
+            self.closed_by_peer = True
 
     def receive(self, timeout: float | None = None) -> bytes | None:
         """The next raw frame, or None after ``timeout`` (or if the SIGB closed the connection)."""
         deadline = time.monotonic() + (timeout or self.config.timeout)
         while (frame := self.reader.next_frame()) is None:
+            if self.closed_by_peer:
+                return None
             remaining = deadline - time.monotonic()
             if remaining <= 0:
                 return None

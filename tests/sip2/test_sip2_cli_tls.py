@@ -61,3 +61,19 @@ def test_doctor_without_client_certificate_says_so(mutual_tls_sigb: SimulatedSIG
     assert main(tls_args(mutual_tls_sigb, pki, "doctor")) == 1
     login = next(line for line in capsys.readouterr().out.splitlines() if "] login" in line)
     assert "[fail] login" in login and "client certificate" in login and "--certfile" in login
+
+
+def test_doctor_reports_a_connection_closed_before_login_as_a_login_failure(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """A SIGB may close before our 93 is written (the TLS case above, on a busy server): the send fails."""
+    import socket
+
+    from sip2 import doctor
+    from sip2.client import ClientConfig
+
+    ours, theirs = socket.socketpair()
+    theirs.close()  # writing to ``ours`` now fails with a broken pipe
+    monkeypatch.setattr(doctor, "open_connection", lambda config: ours)
+    report = doctor.run_doctor(ClientConfig("sigb.example", 6001, "borne", "borne", tls=True, timeout=5.0))
+    assert [(check.name, check.status) for check in report.checks] == [("connect", "ok"), ("login", "fail")]
+    assert report.checks[1].detail.startswith("connection closed by the SIGB (over TLS: if the SIGB requires")
