@@ -103,6 +103,7 @@ class GateController:
         self.on_alarm: list[Callable[[Alarm, AlarmRecord], None]] = []  # hooks for tests, walk tests, demo
         self.on_sighting: list[Callable[[Sighting, Verdict], None]] = []
         self.on_crossing: list[Callable[[str], None]] = []  # people counter: "in" / "out" (journal, metrics)
+        self.on_passage: list[Callable[[Passage], None]] = []  # a passage closed, direction known (journal)
         self._passage_rows: dict[int, int] = {}
         self._output_health: dict[str, str | None] = dict(signal.health)
         self._last_purge = -PURGE_EVERY_S
@@ -239,6 +240,8 @@ class GateController:
 
     def _close_passage(self, passage: Passage) -> None:
         self.stats.passages += 1
+        for hook in self.on_passage:
+            hook(passage)
         row = self._passage_rows.pop(passage.id, None)
         if row is None:
             return

@@ -5,8 +5,13 @@ event journals, so :class:`GateJournal` copies what the report needs into one, t
 public hooks (``on_alarm``, ``on_crossing``), without changing the poll loop:
 
 - each alarm → ``gate_alarms`` with a cause code (``secured-item``, ``eas``, ``not-checked-out``…), the tag's
-  AFI and EAS state; staff (or the traffic simulator, which knows the truth) later say whether it was a
-  false alarm and why, with :meth:`GateJournal.verdict`;
+  AFI and EAS state, and the direction of the person who carried it: the controller closes a passage (its
+  alarms) ``passage_gap_s`` after the last sighting and takes its direction from the people-counter
+  crossing nearest in time (``direction_window``), so an alarm is held until its passage closes
+  (``on_passage``) and written then, with its own time; ``unknown`` when no crossing accompanied the
+  passage (no counter, or nobody crossed) or the gate stops first. Staff (or the traffic simulator, which
+  knows the truth) later say whether it was a false alarm and why, with :meth:`GateJournal.verdict` —
+  before or after the row is written;
 - people-counter crossings → ``people_counts``, one row per hour (flushed when the hour changes and on
   :meth:`GateJournal.close`);
 - walk-test passes → ``walk_tests``, one row per test item and pass (:meth:`GateJournal.walk_test_pass`);
@@ -20,12 +25,13 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from .alarm_log import AlarmRecord
 from .controller import GateController
-from .events import Alarm, Reason
+from .events import Alarm, Passage, Reason
 
 log = logging.getLogger(__name__)
 
@@ -40,6 +46,18 @@ CAUSES = {
 WALK_SPEEDS = {"slow": 0.6, "normal": 1.2, "fast": 2.0}
 
 
+@dataclass
+class _HeldAlarm:
+    """An alarm waiting for its passage's direction (and maybe already given a verdict)."""
+
+    record_id: int
+    cause: str
+    afi: int | None
+    eas: bool | None
+    at: datetime
+    verdict: tuple[bool, str | None] | None = None
+
+
 class GateJournal:
     """Journals one gate's alarms, hourly counts and walk tests; never lets a journal error reach the loop."""
 
@@ -48,15 +66,19 @@ class GateJournal:
         self.wall = wall
         self.walk_test_active = False
         self.failures = 0
-        self._lock = threading.Lock()
+        self._attached = False  # to a controller: alarms wait for their passage's direction
+        self._lock = threading.RLock()  # a verdict never finds an alarm between "held" and "written"
         self._alarm_ids: dict[int, int] = {}  # alarm log row -> journal row
+        self._held: dict[int, list[_HeldAlarm]] = {}  # passage id -> alarms waiting for its direction
         self._hour = self._hour_of(wall())
         self._counts = {"in": 0, "out": 0}
 
     def attach(self, controller: GateController) -> GateJournal:
-        """Hook into a built controller (``on_alarm``, ``on_crossing``)."""
+        """Hook into a built controller (``on_alarm``, ``on_crossing``, ``on_passage``)."""
         controller.on_alarm.append(self.alarm)
         controller.on_crossing.append(self.crossing)
+        controller.on_passage.append(self.passage_closed)
+        self._attached = True
         self.wall = controller.wall
         self._hour = self._hour_of(self.wall())
         return self
@@ -72,24 +94,52 @@ class GateJournal:
     # -- alarms -----------------------------------------------------------------------------------------
 
     def alarm(self, alarm: Alarm, record: AlarmRecord) -> None:
-        """``GateController.on_alarm`` hook."""
+        """``GateController.on_alarm`` hook: held until the passage closes (written at once if unattached)."""
         if self.walk_test_active:
             return
-        self._roll(self.wall())
+        now = self.wall()
+        self._roll(now)
         s = alarm.sighting
+        held = _HeldAlarm(record.id, CAUSES.get(alarm.reason, "unknown"), s.afi, s.eas, now)
+        if not self._attached:
+            self._write(held, None)
+            return
+        with self._lock:
+            self._held.setdefault(alarm.passage_id, []).append(held)
+
+    def passage_closed(self, passage: Passage) -> None:
+        """``GateController.on_passage`` hook: the passage's alarms are written with its direction."""
+        with self._lock:
+            for alarm in self._held.pop(passage.id, []):
+                self._write(alarm, passage.direction)
+
+    def _write(self, alarm: _HeldAlarm, direction: str | None) -> None:
         row = self._call(
-            "record_alarm", CAUSES.get(alarm.reason, "unknown"), afi=s.afi, eas=s.eas, at=self.wall()
+            "record_alarm",
+            alarm.cause,
+            direction=direction if direction in ("in", "out") else "unknown",
+            afi=alarm.afi,
+            eas=alarm.eas,
+            at=alarm.at,
         )
-        if row is not None:
-            with self._lock:
-                self._alarm_ids[record.id] = row
+        if row is None:
+            return
+        with self._lock:
+            self._alarm_ids[alarm.record_id] = row
+        if alarm.verdict is not None:
+            false_alarm, cause = alarm.verdict
+            self._call("set_alarm_verdict", row, false_alarm=false_alarm, cause=cause)
 
     def verdict(self, alarm_row: int, *, false_alarm: bool, cause: str | None = None) -> bool:
         """Staff's verdict on an alarm of the gate's log (row id): false or not, and the true cause."""
         with self._lock:
             journal_row = self._alarm_ids.get(alarm_row)
-        if journal_row is None:
-            return False
+            if journal_row is None:
+                held = next((a for h in self._held.values() for a in h if a.record_id == alarm_row), None)
+                if held is None:
+                    return False
+                held.verdict = (false_alarm, cause)  # applied when the alarm is written
+                return True
         self._call("set_alarm_verdict", journal_row, false_alarm=false_alarm, cause=cause)
         return True
 
@@ -148,4 +198,9 @@ class GateJournal:
         return written
 
     def close(self) -> None:
+        """Write what is held (alarms of a passage still open: direction unknown) and the hour's counts."""
+        with self._lock:
+            held, self._held = [a for h in self._held.values() for a in h], {}
+            for alarm in held:
+                self._write(alarm, None)
         self.flush()

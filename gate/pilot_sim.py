@@ -190,6 +190,7 @@ class GateSim:
             secured = tag.afi == AFI_SECURED
             if tag.kind in ("secured", "on_loan") and secured:
                 self.truth.alarms += 1
+                self.truth.alarms_by_direction[visitor.direction] += 1
                 if tag.kind == "on_loan":
                     self.truth.false_alarms += 1
                     self.truth.false_by_cause[FALSE_CAUSES["on_loan"]] += 1

@@ -13,6 +13,8 @@ reader can check any number of the report with one SQL query. Definitions (also 
 - *offline period*: ``ended_at - started_at``; a period still open is listed, not measured;
 - *alarms per 1,000 visitors*: gate alarms × 1000 / people counted entering; a *false alarm* is one staff
   marked so (``false_alarm = 1``), unverified alarms are counted apart;
+- *alarm direction*: the direction of the people-counter crossing nearest in time to the alarm's passage
+  (within the gate's direction window), ``unknown`` when no crossing accompanied it;
 - *walk test detection rate*: detected passes / passes, per orientation and speed;
 - *conversion throughput*: successful encodings per operator and local day; *items per hour* = successful
   encodings / (time between the first and the last encoding of that operator that day + one median encoding
@@ -172,7 +174,8 @@ class Gate:
     leaving: int = 0
     alarms: int = 0
     by_cause: Counter[str] = field(default_factory=Counter)
-    by_direction: Counter[str] = field(default_factory=Counter)
+    by_direction: Counter[str] = field(default_factory=Counter)  # in / out / unknown
+    false_by_direction: Counter[str] = field(default_factory=Counter)
     verified: int = 0
     false_alarms: int = 0
     false_by_cause: Counter[str] = field(default_factory=Counter)
@@ -464,6 +467,7 @@ def gate(data: JournalData, station: str | None) -> Gate:
         if row["false_alarm"]:
             g.false_alarms += 1
             g.false_by_cause[row["cause"]] += 1
+            g.false_by_direction[row["direction"]] += 1
     return g
 
 

@@ -72,6 +72,7 @@ COMPONENT = {
     "station": "borne",
     "printer": "imprimante",
 }
+DIRECTION = {"out": "en sortant", "in": "en entrant", "unknown": "sens inconnu"}
 ROLE = {"kiosk": "automate de prêt", "gate": "portique antivol", "encoding": "poste d'encodage"}
 
 NNBSP = "\u202f"  # French thousands separator and space before % (never a plain space: see charts.py)

@@ -389,6 +389,21 @@ def gates(f: Figures) -> str:
         ],
     ]
     out = [_table(["Mesure", "Valeur"], rows)]
+    if g.by_direction:
+        out.append(
+            _table(
+                ["Sens de passage", "Alarmes", "Dont fausses"],
+                [
+                    [
+                        escape(fr.DIRECTION.get(d, d)),
+                        _num(g.by_direction[d], f"gate.direction.{d}"),
+                        _num(g.false_by_direction[d], f"gate.false_direction.{d}"),
+                    ]
+                    for d in (*fr.DIRECTION, *sorted(set(g.by_direction) - set(fr.DIRECTION)))
+                    if g.by_direction[d]
+                ],
+            )
+        )
     if g.by_cause:
         out.append(
             _table(

@@ -50,6 +50,7 @@ class GateTruth:
     entering: int = 0
     leaving: int = 0
     alarms: int = 0
+    alarms_by_direction: Counter[str] = field(default_factory=Counter)  # in / out
     false_alarms: int = 0
     false_by_cause: Counter[str] = field(default_factory=Counter)
     missed: int = 0  # secured items whose tag said "on loan": no alarm possible (not in the journal)

@@ -126,6 +126,9 @@ def test_gate_and_walk_test_figures_match_the_ground_truth(pilot: dict[str, Any]
         assert figures.number(station, "portiques", "gate.false_alarms") == truth.false_alarms
         for cause, expected in truth.false_by_cause.items():
             assert figures.number(station, "portiques", f"gate.false_cause.{cause}") == expected
+        for direction, expected in truth.alarms_by_direction.items():
+            assert figures.number(station, "portiques", f"gate.direction.{direction}") == expected
+        assert figures.get(station, "portiques", "gate.direction.unknown") is None, "every passage crossed"
         if truth.entering:
             per_1000 = figures.number(station, "portiques", "gate.alarms_per_1000")
             assert per_1000 == pytest.approx(truth.alarms * 1000 / truth.entering, abs=1e-3)
