@@ -65,4 +65,6 @@ def open_connection(settings: ConnectionSettings) -> socket.socket:
                                f"SIGB's CA with ca_file") from exc
     except (OSError, ssl.SSLError) as exc:
         sock.close()
-        raise Sip2Disconnected(f"TLS handshake with {where} failed: {exc}") from exc
+        hint = "" if settings.certfile else (
+            "; if the SIGB requires a client certificate (mutual TLS), give certfile and keyfile")
+        raise Sip2Disconnected(f"TLS handshake with {where} failed: {exc}{hint}") from exc

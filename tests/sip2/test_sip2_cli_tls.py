@@ -77,3 +77,17 @@ def test_doctor_reports_a_connection_closed_before_login_as_a_login_failure(
     report = doctor.run_doctor(ClientConfig("sigb.example", 6001, "borne", "borne", tls=True, timeout=5.0))
     assert [(check.name, check.status) for check in report.checks] == [("connect", "ok"), ("login", "fail")]
     assert report.checks[1].detail.startswith("connection closed by the SIGB (over TLS: if the SIGB requires")
+
+
+def test_tls12_handshake_refused_for_want_of_a_client_certificate_says_so(
+        pki: Pki, capsys: pytest.CaptureFixture[str]) -> None:
+    """With TLS 1.2 the SIGB refuses during the handshake itself (no session to read from)."""
+    import ssl
+
+    context = pki.server_context(require_client_cert=True)
+    context.maximum_version = ssl.TLSVersion.TLSv1_2
+    with SimulatedSIGB(tls_context=context) as server:
+        assert main(tls_args(server, pki, "status")) == 1
+    error = capsys.readouterr().err.splitlines()[-1]
+    assert "TLS handshake with 127.0.0.1:" in error and "client certificate" in error
+    assert "certfile and keyfile" in error
