@@ -20,6 +20,7 @@ from drivers.errors import (
     BlockLocked,
     InvalidRequest,
     NoTag,
+    ProtocolError,
     ReaderError,
     ReaderTimeout,
     WriteFailed,
@@ -32,6 +33,7 @@ log = logging.getLogger(__name__)
 
 AMBIGUOUS_WRITE_ERRORS = (NoTag, ReaderTimeout, WriteFailed)
 ISO_ALREADY_LOCKED = 0x11
+NXP_PASSWORD_EAS_AFI = 0x10  # password identifier of the EAS/AFI password (ICODE SLIX, SLIX2)
 
 
 class FeigReader(ItemReaderBase):
@@ -280,6 +282,26 @@ class FeigReader(ItemReaderBase):
                 return
             if verify and self.eas_alarm(uid) != armed:
                 raise WriteFailed(f"{action}: the tag's EAS bit reads back {'off' if armed else 'on'}")
+
+    def set_password(self, uid: bytes, password: bytes, identifier: int = NXP_PASSWORD_EAS_AFI) -> None:
+        """Present an ICODE SLIX/SLIX2 password (EAS/AFI by default) until the tag leaves the field.
+
+        ``password`` is the 32-bit value, most significant byte first (as written in configurations).
+        NXP GET RANDOM NUMBER, then SET PASSWORD with the password (least significant byte first)
+        XORed with the random number repeated. A wrong password mutes the tag until the next RF
+        reset, so nothing is retried here.
+        """
+        uid = self._uid(uid)
+        if len(password) != 4:
+            raise InvalidRequest(f"an ICODE password is 4 bytes, got {len(password)}")
+        name = uid.hex().upper()
+        with self.lock:
+            random = self.command(p.nxp(p.NXP_GET_RANDOM, uid), f"get random number of {name}").data
+            if len(random) < 2:
+                raise ProtocolError(f"get random number of {name}: {len(random)} bytes instead of 2")
+            xored = bytes(b ^ random[i % 2] for i, b in enumerate(password[::-1]))
+            request = p.nxp(p.NXP_SET_PASSWORD, uid, bytes([identifier]) + xored)
+            self.command(request, f"set password of {name}")
 
     def eas_lock(self, uid: bytes) -> None:
         uid = self._uid(uid)

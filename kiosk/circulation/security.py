@@ -14,7 +14,9 @@ up knows which way the tag ended up — that decides whether it must undo the
 SIGB side or alert staff. A locked AFI is not retried.
 
 SLIX2 tags may protect AFI/EAS with a password; when one is configured and the
-driver offers ``set_password(uid, password)`` it is presented before writing.
+driver offers ``set_password(uid, password)`` (the FEIG driver does) it is presented before
+writing. A write the tag refuses (locked or protected AFI/EAS) still succeeds when the tag
+already reads back in the wanted state.
 """
 
 from __future__ import annotations
@@ -88,14 +90,33 @@ class TagSecurity:
                 if not eas:
                     self._write_eas(uid, False)
             except BlockLocked as exc:
-                return WriteResult(False, self.read_afi(uid), attempt, f"AFI locked: {exc}")
+                seen = self.read_afi(uid)
+                if self._already(uid, seen, afi, eas):
+                    return WriteResult(True, afi, attempt)
+                return WriteResult(False, seen, attempt, f"AFI locked: {exc}")
             except ReaderError as exc:
                 log.info("tag %s: security write attempt %d failed: %s", uid.hex(), attempt, exc)
                 error, seen = str(exc), self.read_afi(uid)
+                if self._already(uid, seen, afi, eas):
+                    return WriteResult(True, afi, attempt)
                 continue
             # write_afi(verify=True) has read the AFI back: a write that did not take raised above
             return WriteResult(True, afi, attempt)
         return WriteResult(False, seen, attempts, error)
+
+    def _already(self, uid: bytes, seen: int | None, afi: int, eas: bool) -> bool:
+        """True when a tag whose write was refused reads back (``seen``) in the wanted state anyway.
+
+        A locked or password-protected AFI/EAS refuses every write, including one that would change
+        nothing: securing such a tag that is still secured has succeeded, and saying otherwise would
+        keep a loan the kiosk could have undone.
+        """
+        if seen != afi:
+            return False
+        try:
+            return not self.config.eas or self.reader.eas_alarm(uid) == eas
+        except ReaderError:
+            return False
 
     def _write_eas(self, uid: bytes, on: bool) -> None:
         if not self.config.eas:
