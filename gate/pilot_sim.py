@@ -1,10 +1,19 @@
 """Simulated visitors through a real gate, for ``borne pilot simulate``: the gate service on simulated time.
 
-The gate's reader is a real FEIG driver talking to a reader simulator that serves the gate's RF field; the
-visitors come from :mod:`simulators.gate_traffic` (real ISO 28560 tags carried in various orientations,
-patron cards, foreign and blank tags, a share of tags whose AFI contradicts their loan state) and cross a
-simulated beam-pair counter. Instead of running the poll thread, :class:`GateSim` calls the controller's
-``cycle()`` every simulated poll interval while a visitor is in the field, then lets the passage close.
+The gate's reader is a real FEIG driver talking to a reader simulator that serves the gate's RF field;
+people cross a simulated beam-pair counter carrying real ISO 28560 tags in various orientations
+(:mod:`simulators.gate_traffic`). Everyone comes in and, later, goes out:
+
+- kiosk users walk through from the kiosk simulation (:meth:`GateSim.walk`) with the very tags the kiosk
+  handled: their card, items to return coming in, their new loans (on loan: no alarm) going out, now and
+  then an item the kiosk refused taken anyway (secured: a true alarm);
+- the other visitors (:meth:`GateSim.day_events`: ``visitors_per_day`` minus the kiosk sessions) come in
+  and leave after a stay, with cards, lending-desk loans coming back and going out (a share of them with
+  an AFI that contradicts their loan state: false alarms, or misses), foreign and non-library tags, and a
+  rare reading-room item forgotten in a bag.
+
+Instead of running the poll thread, :class:`GateSim` calls the controller's ``cycle()`` every simulated
+poll interval while a person is in the field, then lets the passage close.
 
 The journal side is :class:`gate.pilot_journal.GateJournal`, as a site would run it. The simulator also
 plays the staff who check each alarm: from the ground truth it tells the journal which alarms were false
@@ -24,7 +33,7 @@ duck-typed: ``clock.monotonic()``, ``clock.utc()``, ``clock.advance(s)``; the tr
 from __future__ import annotations
 
 import random
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import replace
 from datetime import datetime
 from pathlib import Path
@@ -48,15 +57,21 @@ def gate_table(name: str, network_isils: list[str], log_path: Path) -> dict[str,
 # Probability that a test item couples with the gate antennas in one pass (a model, not vendor figures).
 COUPLING = {"spine_vertical": 0.99, "horizontal": 0.95, "flat": 0.8, "bag": 0.9}
 SPEED_FACTOR = {"slow": 1.0, "normal": 0.97, "fast": 0.9}
-# What visitors carry at a library exit (per tag): mostly loans and cards, a few forgotten checkouts.
-PILOT_KINDS = {
-    "secured": 0.03,
-    "on_loan": 0.5,
-    "patron_card": 0.25,
-    "foreign": 0.06,
-    "equipment": 0.03,
-    "blank": 0.13,
+# What the visitors who do not use the kiosk carry (per tag), and how many tags, coming in and going out:
+# cards, loans of the lending desk coming back in and going out (a share of them still secured: the desk
+# forgot, or the tag's AFI is wrong), now and then a reading-room item forgotten in a bag (a true alarm).
+IN_KINDS = {"on_loan": 0.35, "patron_card": 0.5, "foreign": 0.05, "blank": 0.1}
+OUT_KINDS = {
+    "on_loan": 0.45,
+    "patron_card": 0.4,
+    "secured": 0.006,
+    "foreign": 0.04,
+    "equipment": 0.02,
+    "blank": 0.08,
 }
+TAGS_IN, TAGS_OUT = (0, 2), (0, 3)
+UNTRUSTED_AFI = 0.015  # network items whose AFI contradicts their loan state
+STAY_MINUTES = (5.0, 90.0)  # how long a visitor stays inside
 FALSE_CAUSES = {
     "on_loan": "on-loan-still-secured",
     "patron_card": "patron-card",
@@ -90,7 +105,9 @@ class GateSim:
         from .service import build_gate
 
         self.clock, self.truth, self.seed = clock, truth, seed
+        self.isil = branch.isil
         self.station_id = f"{branch.isil}-G1"
+        self.rng = random.Random(seed)  # orientations and speeds of the people walking through
         self.workdir = workdir / self.station_id
         self.workdir.mkdir(parents=True, exist_ok=True)
         table = gate_table(f"{branch.name} — sortie", network_isils, self.workdir / "gate.sqlite")
@@ -129,15 +146,55 @@ class GateSim:
             self.walk_test(self.ctx.rng, passes=self.ctx.plan.walk_passes)
 
     def day_events(self, day: int) -> list[tuple[datetime, int, Callable[[], None]]]:
-        """The day's visitors, each at a time of the opening hours."""
+        """The day's visitors who do not use the kiosk (kiosk users walk through from the kiosk's side,
+        :meth:`walk`): each comes in at a time of the opening hours and leaves after a stay."""
+        from datetime import timedelta
+
         from simulators.gate_traffic import TrafficPlanner
 
-        profile = self.profile()
-        visitors = TrafficPlanner(profile, seed=self.seed * 7919 + day * 101).visitors(
-            self.ctx.plan.visitors_per_day
-        )
-        times = self.ctx.opening_times(day, len(visitors))
-        return [(t, 2, lambda v=v: self.visitor(v, profile)) for t, v in zip(times, visitors, strict=True)]
+        plan, profile = self.ctx.plan, self.profile()
+        planner = TrafficPlanner(profile, seed=self.seed * 7919 + day * 101)
+        count = max(0, plan.visitors_per_day - plan.sessions_per_day)
+        last_exit = self.ctx.closing(day) + timedelta(minutes=10)
+        events: list[tuple[datetime, int, Callable[[], None]]] = []
+        for arrival in self.ctx.opening_times(day, count):
+            stay = timedelta(minutes=planner.rng.uniform(*STAY_MINUTES))
+            coming, going = (self._planned(planner, d) for d in ("in", "out"))
+            events.append((arrival, 2, lambda v=coming: self.visitor(v, profile)))
+            events.append((min(arrival + stay, last_exit), 2, lambda v=going: self.visitor(v, profile)))
+        return events
+
+    def _planned(self, planner: Any, direction: str) -> Any:
+        kinds, counts = (IN_KINDS, TAGS_IN) if direction == "in" else (OUT_KINDS, TAGS_OUT)
+        carried = [
+            planner.tag(self._pick(kinds), self._pick(planner.profile.orientations))
+            for _ in range(planner.rng.randint(*counts))
+        ]
+        return self._person(direction, carried)
+
+    def walk(self, direction: str, carried: Sequence[tuple[Any, str]]) -> None:
+        """A kiosk user walks through with these physical tags (``simulators.tags.SlixTag``, in the state
+        the kiosk left them) and what each is (a kind of ``simulators.gate_traffic``: on_loan, secured…)."""
+        from simulators.gate_traffic import ORIENTATIONS, CarriedTag
+
+        tags = [
+            CarriedTag(
+                chip.uid, kind, self.rng.choice(ORIENTATIONS), None, chip.afi, chip.eas, bytes(chip.memory)
+            )
+            for chip, kind in carried
+        ]
+        self.visitor(self._person(direction, tags), self.profile())
+
+    def _person(self, direction: str, carried: Sequence[Any]) -> Any:
+        from simulators.gate_traffic import SPEEDS, Visitor
+
+        speed = self._pick(self.profile().speeds)
+        field_time = self.profile().field_depth_m / SPEEDS[speed]
+        return Visitor(0, 0.0, speed, direction, tuple(carried), field_time)
+
+    def _pick(self, weights: Any) -> str:
+        names = list(weights)
+        return self.rng.choices(names, weights=[weights[n] for n in names])[0]
 
     def _cycle_for(self, seconds: float) -> None:
         step = self.config.poll_interval_s
@@ -151,9 +208,8 @@ class GateSim:
         return TrafficProfile(
             catalog=self.catalog,
             network=self.network,
-            kinds=dict(PILOT_KINDS),
             read_probability=dict(read_probability or IDEAL),
-            untrusted_afi=0.03,
+            untrusted_afi=UNTRUSTED_AFI,
         )
 
     # -- visitors -------------------------------------------------------------------------------------------
@@ -187,13 +243,16 @@ class GateSim:
         else:
             self.truth.leaving += 1
         for tag in visitor.carried:
+            self.truth.carried[f"{visitor.direction}:{tag.kind}"] += 1
             secured = tag.afi == AFI_SECURED
-            if tag.kind in ("secured", "on_loan") and secured:
+            # a network item with the secured AFI alarms, and so does a library tag never programmed but
+            # left secured (a kiosk user's "blank tag" item); cards and other networks' items never do
+            if tag.kind in ("secured", "on_loan", "blank") and secured:
                 self.truth.alarms += 1
                 self.truth.alarms_by_direction[visitor.direction] += 1
-                if tag.kind == "on_loan":
+                if tag.kind != "secured":
                     self.truth.false_alarms += 1
-                    self.truth.false_by_cause[FALSE_CAUSES["on_loan"]] += 1
+                    self.truth.false_by_cause[FALSE_CAUSES[tag.kind]] += 1
             elif tag.kind == "secured":
                 self.truth.missed += 1
 

@@ -59,7 +59,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "--patrons-per-day", type=int, default=24, metavar="N", help="kiosk sessions per station and day (24)"
     )
     simulate.add_argument(
-        "--visitors-per-day", type=int, default=80, metavar="N", help="people through each gate per day (80)"
+        "--visitors-per-day",
+        type=int,
+        default=80,
+        metavar="N",
+        help="visitors per library and day, kiosk users included; each comes in and goes out (80)",
     )
     simulate.set_defaults(func=run_simulate)
 

@@ -11,8 +11,9 @@ reader can check any number of the report with one SQL query. Definitions (also 
 - *read attempts per tag*: ``reads`` of a transaction divided by the tags it covered (set parts present);
 - *incomplete set*: a multi-part item with fewer parts present than expected;
 - *offline period*: ``ended_at - started_at``; a period still open is listed, not measured;
-- *alarms per 1,000 visitors*: gate alarms × 1000 / people counted entering; a *false alarm* is one staff
-  marked so (``false_alarm = 1``), unverified alarms are counted apart;
+- *alarms per 1,000 visitors*: gate alarms (in both directions) × 1000 / people counted *entering*: every
+  visitor crosses the counter twice (in, then out), so entries count each visitor once; a *false alarm* is
+  one staff marked so (``false_alarm = 1``), unverified alarms are counted apart;
 - *alarm direction*: the direction of the people-counter crossing nearest in time to the alarm's passage
   (within the gate's direction window), ``unknown`` when no crossing accompanied it;
 - *walk test detection rate*: detected passes / passes, per orientation and speed;

@@ -54,7 +54,10 @@ class Network:
     rng: random.Random
     tags: TagFactory = field(default_factory=TagFactory)
     loans: dict[str, str] = field(default_factory=dict)  # barcode -> card, loans made in the simulation
-    busy: set[str] = field(default_factory=set)  # items set aside (on a pad, or lent to an unknown card)
+    busy: set[str] = field(
+        default_factory=set
+    )  # items set aside (on a pad, carried, lent to an unknown card)
+    _cards: dict[str, SlixTag] = field(default_factory=dict)
 
     @property
     def library(self) -> Any:
@@ -82,6 +85,12 @@ class Network:
         return [
             c for c in sorted(self.library.patrons) if self.library.patron_info(c).flags.get("charge_denied")
         ]
+
+    def card_tag(self, card: str) -> SlixTag:
+        """The RFID tag in a patron's card (made once: a patron keeps their card)."""
+        if card not in self._cards:
+            self._cards[card] = self.tags.patron_card(card)
+        return self._cards[card]
 
     def block_reason(self, card: str) -> str:
         """Why this account may not borrow, in the report's words (the SIGB's own view of the patron)."""
@@ -213,6 +222,7 @@ class KioskSim:
         from sip2.client import ClientConfig, SIP2Client
 
         self.net, self.truth, self.pilot_mode = net, truth, pilot_mode
+        self.isil = branch.isil
         self.station_id = f"{branch.isil}-K1"
         self.workdir = workdir / self.station_id
         self.workdir.mkdir(parents=True, exist_ok=True)

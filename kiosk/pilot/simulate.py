@@ -8,21 +8,27 @@ share one simulated SIGB (the sample network's), one tag factory and one :class:
 plug-ins named in :data:`STATION_SIMULATORS` and loaded by name, as the ``borne`` command loads its
 subcommands: each module has ``build(ctx: SimulationContext) -> list`` of simulators offering
 ``station_id``, ``journal_path``, ``before_opening(day)``, ``day_events(day)`` (``(time, order, action)``
-tuples), ``end_of_day()`` and ``close()``.
+tuples), ``end_of_day()`` and ``close()``; an exit gate also has ``isil`` and ``walk(direction, carried)``:
+every kiosk user walks in through their library's gate just before the session and out a few minutes
+after it, carrying their card, the items they return or the loans they made (:meth:`Simulation._journey`).
 
-A day: the gates' walk test (first day only, before opening), then the day's events in time order — kiosk
-sessions (borrow, return, renewals, wrong PIN, blocked account, odd tags, incomplete sets), visitors through
-the gates, conversion work — and, on the outage day, the SIGB going down for 40 minutes: kiosks used
-meanwhile go offline, queue their transactions, and replay them when it is back (one loan made offline with
-a card the SIGB does not know is rejected on replay, as it would be). Everything that decides an outcome is
-drawn from one seeded random generator, so a seed gives the same pilot again.
+A day: the gates' walk test (first day only, before opening), then the day's events in time order (a
+queue: a session schedules its patron's walk out) — kiosk sessions (borrow, return, renewals, wrong PIN,
+blocked account, odd tags, incomplete sets; on the first day one of each refusal at the pad and at
+renewal), visitors in and out through the gates, conversion work — and, on the outage day, the SIGB
+going down for 40 minutes: kiosks used meanwhile go offline, queue their transactions, and replay them
+when it is back (one loan made offline with a card the SIGB does not know is rejected on replay, as it
+would be). Everything that decides an outcome is drawn from seeded random generators, so a seed gives the
+same pilot again.
 
 Output: one event journal per station (``<station>/events.db``) and ``ground-truth.json`` (counts only).
 """
 
 from __future__ import annotations
 
+import heapq
 import importlib
+import itertools
 import random
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -31,6 +37,8 @@ from pathlib import Path
 from typing import Any, TextIO
 from zoneinfo import ZoneInfo
 
+from simulators.tags import SlixTag
+
 from .sim_kiosk import UNKNOWN_CARD, KioskSim, Network, Stack
 from .simclock import SimClock
 from .truth import GroundTruth
@@ -38,6 +46,9 @@ from .truth import GroundTruth
 STATION_SIMULATORS: tuple[str, ...] = ("gate.pilot_sim",)
 STACK_SIZES = {1: 0.3, 2: 0.25, 3: 0.2, 4: 0.12, 5: 0.08, 6: 0.05}
 OUTAGE = (time(15, 0), time(15, 40))
+FORGETS_REFUSED = 0.15  # a patron leaves with an item the kiosk refused (the gate should alarm)
+BROWSING_MINUTES = (2.0, 20.0)  # time in the library after the kiosk, before walking out
+ODD_KINDS = {"foreign-tag": "foreign", "blank-tag": "blank", "patron-card": "patron_card"}  # gate's words
 
 
 @dataclass(frozen=True)
@@ -46,7 +57,7 @@ class SimulationPlan:
     stations: int = 2
     seed: int = 1
     sessions_per_day: int = 24
-    visitors_per_day: int = 80
+    visitors_per_day: int = 80  # people coming in (and going out) per library, kiosk users included
     start: date = date(2026, 3, 2)
     timezone: str = "Europe/Paris"
     opening: tuple[time, time] = (time(10, 0), time(18, 0))
@@ -59,6 +70,9 @@ class SimulationPlan:
 
 
 Event = tuple[datetime, int, Callable[[], None]]
+Carried = tuple[
+    SlixTag, str, str | None
+]  # a physical tag, its kind at the gate (simulators.gate_traffic), item
 
 
 class Simulation:
@@ -89,6 +103,10 @@ class Simulation:
         self.encoder = self._encoder(branches[0], self.workdir)
         if self.encoder is not None:
             self.others.append(self.encoder)
+        # each library's exit gate, for the kiosk users walking in and out (plug-ins with isil and walk)
+        self.exits = {s.isil: s for s in self.others if hasattr(s, "walk") and hasattr(s, "isil")}
+        self._queue: list[tuple[datetime, int, int, Callable[[], None]]] = []
+        self._order = itertools.count()
 
     def _plugin(self, name: str) -> list[Any]:
         try:
@@ -147,10 +165,13 @@ class Simulation:
         self.clock.advance_to(self._at(day, time(8, 30)))
         for station in self.others:
             station.before_opening(day)
-        events = self._kiosk_events(day) + self._outage_events(day) + self._first_day_renewals(day)
+        events = self._kiosk_events(day) + self._outage_events(day) + self._first_day_cases(day)
         for station in self.others:
             events += station.day_events(day)
-        for when, _order, action in sorted(events, key=lambda e: (e[0], e[1])):
+        for event in events:
+            self.schedule(*event)
+        while self._queue:  # actions may schedule more (a patron walking out later)
+            when, _order, _seq, action = heapq.heappop(self._queue)
             self.clock.advance_to(when)
             action()
         self.clock.advance_to(self._at(day, time(19, 0)))
@@ -159,6 +180,13 @@ class Simulation:
         for station in self.others:
             station.end_of_day()
         self._say(f"day {day + 1}/{self.plan.days} simulated ({self.clock.utc():%Y-%m-%d})")
+
+    def schedule(self, when: datetime, order: int, action: Callable[[], None]) -> None:
+        """Run ``action`` at ``when`` (``order`` breaks ties: 0 SIGB, 1 kiosk, 2 gate, 3 idle polls)."""
+        heapq.heappush(self._queue, (when, order, next(self._order), action))
+
+    def closing(self, day: int) -> datetime:
+        return self._at(day, self.plan.opening[1])
 
     def opening_times(self, day: int, count: int) -> list[datetime]:
         """``count`` random moments of the day's opening hours (not around the outage), in order."""
@@ -203,16 +231,71 @@ class Simulation:
         roll = self.rng.random()
         good = self.net.good_patrons()
         if roll < 0.05 and good:
-            kiosk.wrong_pin(self.rng.choice(good))
+            card = self.rng.choice(good)
+            self._card_only(kiosk, card, lambda: kiosk.wrong_pin(card))
         elif roll < 0.10 and (blocked := self.net.blocked_patrons()):
             card = self.rng.choice(blocked)
-            kiosk.blocked(card, self.net.library.patrons[card].pin, self.net.block_reason(card))
+            pin, reason = self.net.library.patrons[card].pin, self.net.block_reason(card)
+            self._card_only(kiosk, card, lambda: kiosk.blocked(card, pin, reason))
         elif roll < 0.18:
             self._renewal_visit(kiosk)
         elif (roll < 0.6 or not good) and self.net.returnable(1):
             self._give_back(kiosk)
         elif good:
             self._borrow(kiosk)
+
+    # -- people walking in and out ------------------------------------------------------------------------
+
+    def _card(self, card: str) -> list[Carried]:
+        return [(self.net.card_tag(card), "patron_card", None)]
+
+    def _card_only(self, kiosk: KioskSim, card: str, use: Callable[[], None]) -> None:
+        """A patron who only uses their card at the kiosk walks in and out with it."""
+
+        def act() -> list[Carried]:
+            use()
+            return self._card(card)
+
+        self._journey(kiosk, self._card(card), act)
+
+    def _journey(self, kiosk: KioskSim, carried_in: list[Carried], act: Callable[[], list[Carried]]) -> None:
+        """Walk in through the library's gate with ``carried_in``, use the kiosk (``act`` returns what the
+        patron then carries), browse a little and walk out. Items carried out stay set aside until then."""
+        gate = self.exits.get(kiosk.isil)
+        if gate is not None:
+            gate.walk("in", [(tag, kind) for tag, kind, _ in carried_in])
+        carried_out = act()
+        if gate is None:
+            return
+        held = [b for _, _, b in carried_out if b is not None and b not in self.net.busy]
+        self.net.busy.update(held)
+        day = (self.clock.utc().astimezone(self.tz).date() - self.plan.start).days
+        leave = min(
+            self.clock.utc() + timedelta(minutes=self.rng.uniform(*BROWSING_MINUTES)),
+            self.closing(day) + timedelta(minutes=10),
+        )
+
+        def walk_out() -> None:
+            gate.walk("out", [(tag, kind) for tag, kind, _ in carried_out])
+            self.net.busy.difference_update(held)
+
+        self.schedule(leave, 2, walk_out)
+
+    def _leaving_with(self, card: str, stack: Stack) -> list[Carried]:
+        """The card, the loans of the stack (every part), and now and then a refused item taken anyway."""
+        out = self._card(card)
+        for barcode, parts, total in stack.items:
+            tags = self.net.item_tags(barcode, total)
+            if parts == total:
+                out += [(tag, "on_loan", barcode) for tag in tags]
+            elif self.rng.random() < FORGETS_REFUSED:
+                out += [(tag, "secured", barcode) for tag in tags[:parts]]
+        for barcode, _reason in stack.refused:
+            if self.rng.random() < FORGETS_REFUSED:
+                out.append((self.net.item_tags(barcode)[0], "secured", barcode))
+        return out
+
+    # -- kiosk sessions -------------------------------------------------------------------------------------
 
     def _borrow(self, kiosk: KioskSim, *, outage: bool = False) -> None:
         good = self.net.good_patrons()
@@ -226,11 +309,19 @@ class Simulation:
         renew: list[str] = []
         if not outage and self.rng.random() < 0.4:
             renew = self._to_renew(card)
+        self._borrow_stack(kiosk, card, stack, renew)
+
+    def _borrow_stack(self, kiosk: KioskSim, card: str, stack: Stack, renew: list[str]) -> None:
         self._mark(stack, True)
-        try:
-            kiosk.borrow(card, self.net.library.patrons[card].pin, stack, renew=renew)
-        finally:
-            self._mark(stack, False)
+
+        def act() -> list[Carried]:
+            try:
+                kiosk.borrow(card, self.net.library.patrons[card].pin, stack, renew=renew)
+            finally:
+                self._mark(stack, False)
+            return self._leaving_with(card, stack)
+
+        self._journey(kiosk, self._card(card), act)
 
     def _to_renew(self, card: str) -> list[str]:
         """Up to three of the patron's loans, as a patron picks them on the account screen."""
@@ -250,14 +341,18 @@ class Simulation:
             card = self.rng.choice(holders)
         renew = renew if renew is not None else self._to_renew(card)
         if renew:
-            kiosk.renew_only(card, self.net.library.patrons[card].pin, renew)
+            pin = self.net.library.patrons[card].pin
+            self._card_only(kiosk, card, lambda: kiosk.renew_only(card, pin, renew))
 
-    def _first_day_renewals(self, day: int) -> list[Event]:
-        """On the first day, at the first kiosk, one renewal of each kind the rules refuse (the dataset's
-        patrons: a renewal-blocked account, a loan renewed as often as allowed, a loan someone reserved)."""
+    def _first_day_cases(self, day: int) -> list[Event]:
+        """On the first day, at the first kiosk, each refusal a pilot must show at least once: at the pad
+        (half a set, an item excluded from loan, one reserved for someone else), and renewals (the
+        dataset's renewal-blocked account, a loan renewed as often as allowed, a loan someone reserved)."""
         if day != 0 or not self.kiosks:
             return []
-        events: list[Event] = []
+        events: list[Event] = [
+            (self._at(day, time(10, 15)), 1, lambda: self._refusals_at_the_pad(self.kiosks[0]))
+        ]
         moment = self._at(day, time(10, 30))
         for reason in ("patron-blocked", "renewal-limit", "on-hold-for-another"):
             found = self.net.refused_renewal(reason)
@@ -268,9 +363,26 @@ class Simulation:
                 moment += timedelta(minutes=20)
         return events
 
+    def _refusals_at_the_pad(self, kiosk: KioskSim) -> None:
+        good = self.net.good_patrons()
+        if not good:
+            return
+        card = self.rng.choice(good)
+        stack = Stack(items=[(b, 1, 1) for b in self.net.available(1)])
+        stack.items += [(b, 1, 2) for b in self.net.available(1, untagged=True)]  # one part of two
+        held, excluded = self.net.on_hold_for_other(card), self.net.not_for_loan()
+        stack.refused += [(held, "on-hold-for-another")] if held else []
+        stack.refused += [(excluded, "item-not-for-loan")] if excluded else []
+        self._borrow_stack(kiosk, card, stack, [])
+
     def _unknown_card(self, kiosk: KioskSim) -> None:
         stack = Stack(items=[(b, self.net.parts(b), self.net.parts(b)) for b in self.net.available(1)])
-        kiosk.borrow(UNKNOWN_CARD, "1234", stack)
+
+        def act() -> list[Carried]:
+            kiosk.borrow(UNKNOWN_CARD, "1234", stack)
+            return self._leaving_with(UNKNOWN_CARD, stack)
+
+        self._journey(kiosk, self._card(UNKNOWN_CARD), act)
 
     def _give_back(self, kiosk: KioskSim) -> None:
         barcodes = self.net.returnable(self.rng.randint(1, 4))
@@ -278,11 +390,18 @@ class Simulation:
         self._extras(stack, None, borrow=False, outage=False)
         if not stack.items and not stack.odd:
             return
+        carried = [(tag, "on_loan", b) for b, _, total in stack.items for tag in self.net.item_tags(b, total)]
+        carried += [(tag, ODD_KINDS[reason], None) for tag, reason in stack.odd]
         self._mark(stack, True)
-        try:
-            kiosk.give_back(stack)
-        finally:
-            self._mark(stack, False)
+
+        def act() -> list[Carried]:
+            try:
+                kiosk.give_back(stack)
+            finally:
+                self._mark(stack, False)
+            return []  # the odd tags are left with staff, as the kiosk asked
+
+        self._journey(kiosk, carried, act)
 
     def _stack_size(self) -> int:
         sizes = list(STACK_SIZES)

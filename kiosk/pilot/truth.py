@@ -54,6 +54,7 @@ class GateTruth:
     false_alarms: int = 0
     false_by_cause: Counter[str] = field(default_factory=Counter)
     missed: int = 0  # secured items whose tag said "on loan": no alarm possible (not in the journal)
+    carried: Counter[str] = field(default_factory=Counter)  # "in:on_loan", "out:patron_card"… tags carried
     walk: dict[str, list[int]] = field(default_factory=lambda: defaultdict(lambda: [0, 0]))
 
     def walk_pass(self, orientation: str, speed_m_s: float, detected: bool) -> None:

@@ -143,6 +143,21 @@ def test_gate_and_walk_test_figures_match_the_ground_truth(pilot: dict[str, Any]
     )
 
 
+def test_visitors_come_in_and_leave_and_loans_go_out(pilot: dict[str, Any]) -> None:
+    """Every visitor crosses the counter twice; kiosk loans leave through the gate (on loan: no alarm),
+    returns come in; so alarms per 1,000 visitors (per entry) stay in a believable range."""
+    truth, figures = pilot["truth"], pilot["figures"]
+    for station, gate in truth.gates.items():
+        kiosk = truth.kiosks[station.replace("-G1", "-K1")]
+        assert gate.entering == gate.leaving >= PLAN.visitors_per_day * PLAN.days, station
+        assert gate.carried["out:on_loan"] >= kiosk.transactions["checkout:ok"] > 0
+        assert gate.carried["in:on_loan"] >= kiosk.transactions["checkin:ok"] > 0
+        assert gate.carried["out:patron_card"] and gate.carried["in:patron_card"]
+        assert 0 < figures.number(station, "portiques", "gate.alarms_per_1000") < 60
+    method = pilot["report"].html.split('id="methode"', 1)[1]
+    assert "entering" in method or "entrées" in method
+
+
 def test_conversion_figures_match_the_ground_truth(pilot: dict[str, Any]) -> None:
     figures: Figures = pilot["figures"]
     for station, truth in pilot["truth"].encoders.items():
