@@ -33,6 +33,7 @@ from sip2.messages import (
     Message,
     PatronStatusFlags,
     UnknownMessage,
+    typed_fields,
 )
 
 TERMINATORS = {"\r": b"\r", "\r\n": b"\r\n"}
@@ -156,6 +157,7 @@ class _Layout:
     variable: dict[str, tuple[str, str]]  # code -> (name, kind)
     text_fields: dict[str, str]  # code -> name, for plain text fields (the common case, looked up first)
     encode_order: tuple[tuple[str, str, str, bool], ...]  # name, code, kind, required
+    typed: tuple[tuple[str, dict[Any, Any]], ...]  # coded fields: name, wire value -> enum member
     build: Callable[[dict[str, Any], tuple, int | None, str], Message]
 
 
@@ -193,7 +195,7 @@ def _build_layout(cls: type[Message]) -> _Layout:
             variable[meta["code"]] = (f.name, meta["kind"])
             order.append((f.name, meta["code"], meta["kind"], meta["required"]))
     text_fields = {code: name for code, (name, kind) in variable.items() if kind == "str"}
-    return _Layout(cls, tuple(fixed), position, variable, text_fields, tuple(order),
+    return _Layout(cls, tuple(fixed), position, variable, text_fields, tuple(order), typed_fields(cls),
                    _trusted_constructor(cls))
 
 
@@ -350,6 +352,10 @@ def _parse(text: str, sequence: int | None, raw: str, frame: bytes) -> Message:
             raise ParseError(f"{name} ({command}) field {field_name} at character {start}: {exc}",
                              frame=frame, offset=start) from None
     extra = _parse_variable(text, layout, values, frame)
+    for field_name, lookup in layout.typed:  # known codes become enum members; unknown ones stay as read
+        member = lookup.get(values.get(field_name))
+        if member is not None:
+            values[field_name] = member
     return layout.build(values, extra, sequence, raw)
 
 

@@ -10,6 +10,13 @@ Field kinds:
 - variable: ``str``, ``list`` (repeatable, e.g. ``AF`` screen messages), ``yn`` (Y/N -> ``bool``), ``int``,
   ``int4`` (four digits on the wire).
 
+Coded fields carry their enum (``typed=...`` in the metadata): circulation status, security marker and
+fee type of an 18 response, media type (CK), alert type (CV) and language. A known code becomes the enum
+member (``CirculationStatus.CHARGED``), whether decoded or passed to the constructor; as the enums are
+``IntEnum`` / ``StrEnum`` they still compare equal to the plain ``4`` or ``"001"``. A code the enum does not
+know (a SIGB's local media type "015", circulation status 00) is kept as the plain ``int`` / ``str``: never
+refused, never lost, so ``isinstance(value, MediaType)`` tells a known code from a local one.
+
 Fields the SIGB sends that a class does not know, and typed fields whose value does not fit their type, land
 in ``extra`` as ``(code, value)`` pairs: preserved in order, never dropped, re-emitted by the encoder.
 Decoded messages carry ``sequence`` (AY) and ``raw`` (the frame as received, without terminator); neither
@@ -29,10 +36,45 @@ from typing import Any, ClassVar
 
 from sip2.errors import LocalProtocolError
 
-LANGUAGE_UNKNOWN = "000"
-LANGUAGE_ENGLISH = "001"
-LANGUAGE_FRENCH = "002"
 PROTOCOL_VERSION = "2.00"
+
+
+class Language(enum.StrEnum):
+    """The three-digit language of 23/24 and 63/64 messages (SIP 2.00 table); the network uses 002 French."""
+
+    UNKNOWN = "000"
+    ENGLISH = "001"
+    FRENCH = "002"
+    GERMAN = "003"
+    ITALIAN = "004"
+    DUTCH = "005"
+    SWEDISH = "006"
+    FINNISH = "007"
+    SPANISH = "008"
+    DANISH = "009"
+    PORTUGUESE = "010"
+    CANADIAN_FRENCH = "011"
+    NORWEGIAN = "012"
+    HEBREW = "013"
+    JAPANESE = "014"
+    RUSSIAN = "015"
+    ARABIC = "016"
+    POLISH = "017"
+    GREEK = "018"
+    CHINESE = "019"
+    KOREAN = "020"
+    NORTH_AMERICAN_SPANISH = "021"
+    TAMIL = "022"
+    MALAY = "023"
+    UNITED_KINGDOM = "024"
+    ICELANDIC = "025"
+    BELGIAN = "026"
+    TAIWANESE = "027"
+
+
+LANGUAGE_UNKNOWN = Language.UNKNOWN
+LANGUAGE_ENGLISH = Language.ENGLISH
+LANGUAGE_FRENCH = Language.FRENCH
 
 
 class CirculationStatus(enum.IntEnum):
@@ -166,17 +208,29 @@ class PatronStatusFlags:
 _NO_FLAGS = PatronStatusFlags()
 
 
-def fixed(kind: str, width: int) -> dict[str, Any]:
-    """Field metadata: a fixed-position field of ``width`` characters."""
-    return {"fixed": width, "kind": kind}
+def fixed(kind: str, width: int, *, typed: type[enum.Enum] | None = None) -> dict[str, Any]:
+    """Field metadata: a fixed-position field of ``width`` characters; ``typed``: the enum of its codes."""
+    return {"fixed": width, "kind": kind, "typed": typed}
 
 
-def var(code: str, *, kind: str = "str", required: bool = False) -> dict[str, Any]:
+def var(code: str, *, kind: str = "str", required: bool = False,
+        typed: type[enum.Enum] | None = None) -> dict[str, Any]:
     """Field metadata: variable field ``code``; ``required`` ones are always sent, even empty.
 
     Secret fields (passwords, PINs) are declared with ``repr=False`` so they never reach a log line.
     """
-    return {"code": code, "kind": kind, "required": required}
+    return {"code": code, "kind": kind, "required": required, "typed": typed}
+
+
+def code_lookup(enum_class: type[enum.Enum]) -> dict[Any, enum.Enum]:
+    """Wire value -> member, for turning a decoded code into its enum member with one dict lookup."""
+    return {member.value: member for member in enum_class}
+
+
+def typed_fields(cls: type) -> tuple[tuple[str, dict[Any, enum.Enum]], ...]:
+    """``(field name, code lookup)`` of every coded field of a message class."""
+    return tuple((f.name, code_lookup(f.metadata["typed"]))
+                 for f in dataclasses.fields(cls) if f.metadata.get("typed") is not None)
 
 
 SCREEN_MESSAGES = var("AF", kind="list")
@@ -194,6 +248,7 @@ class Message:
 
     def __post_init__(self) -> None:
         _validate_fixed(self)
+        _use_enum_members(self)
         if self.sequence is not None and not 0 <= self.sequence <= 9:
             raise LocalProtocolError(
                 f"{type(self).__name__}: sequence number must be 0-9, got {self.sequence}")
@@ -223,7 +278,7 @@ class SCStatus(Message):
 @dataclass(frozen=True, slots=True, kw_only=True)
 class PatronInformationRequest(Message):
     COMMAND: ClassVar[str] = "63"
-    language: str = field(default=LANGUAGE_FRENCH, metadata=fixed("str", 3))
+    language: Language | str = field(default=Language.FRENCH, metadata=fixed("str", 3, typed=Language))
     transaction_date: datetime | None = field(default=None, metadata=fixed("date", 18))
     summary: str | None = field(default=None, metadata=fixed("summary", 10))
     institution_id: str = field(default="", metadata=var("AO", required=True))
@@ -237,7 +292,7 @@ class PatronInformationRequest(Message):
 @dataclass(frozen=True, slots=True, kw_only=True)
 class PatronStatusRequest(Message):
     COMMAND: ClassVar[str] = "23"
-    language: str = field(default=LANGUAGE_FRENCH, metadata=fixed("str", 3))
+    language: Language | str = field(default=Language.FRENCH, metadata=fixed("str", 3, typed=Language))
     transaction_date: datetime | None = field(default=None, metadata=fixed("date", 18))
     institution_id: str = field(default="", metadata=var("AO", required=True))
     patron_id: str = field(default="", metadata=var("AA", required=True))
@@ -327,7 +382,7 @@ class EndPatronSessionRequest(Message):
 class FeePaidRequest(Message):
     COMMAND: ClassVar[str] = "37"
     transaction_date: datetime | None = field(default=None, metadata=fixed("date", 18))
-    fee_type: int = field(default=1, metadata=fixed("int", 2))
+    fee_type: FeeType | int = field(default=FeeType.OTHER, metadata=fixed("int", 2, typed=FeeType))
     payment_type: int = field(default=0, metadata=fixed("int", 2))
     currency_type: str = field(default="EUR", metadata=fixed("str", 3))
     fee_amount: str = field(default="", metadata=var("BV", required=True))
@@ -395,7 +450,7 @@ class ACSStatus(Message):
 class PatronStatusResponse(Message):
     COMMAND: ClassVar[str] = "24"
     status: PatronStatusFlags = field(default=_NO_FLAGS, metadata=fixed("flags", 14))
-    language: str = field(default=LANGUAGE_FRENCH, metadata=fixed("str", 3))
+    language: Language | str = field(default=Language.FRENCH, metadata=fixed("str", 3, typed=Language))
     transaction_date: datetime | None = field(default=None, metadata=fixed("date", 18))
     institution_id: str = field(default="", metadata=var("AO", required=True))
     patron_id: str = field(default="", metadata=var("AA", required=True))
@@ -416,7 +471,7 @@ class PatronStatusResponse(Message):
 class PatronInformation(Message):
     COMMAND: ClassVar[str] = "64"
     status: PatronStatusFlags = field(default=_NO_FLAGS, metadata=fixed("flags", 14))
-    language: str = field(default=LANGUAGE_FRENCH, metadata=fixed("str", 3))
+    language: Language | str = field(default=Language.FRENCH, metadata=fixed("str", 3, typed=Language))
     transaction_date: datetime | None = field(default=None, metadata=fixed("date", 18))
     hold_items_count: int | None = field(default=0, metadata=fixed("int", 4))
     overdue_items_count: int | None = field(default=0, metadata=fixed("int", 4))
@@ -471,7 +526,7 @@ class _LoanResponse(Message):
     security_inhibit: bool | None = field(default=None, metadata=var("CI", kind="yn"))
     currency_type: str = field(default="", metadata=var("BH"))
     fee_amount: str = field(default="", metadata=var("BV"))
-    media_type: str = field(default="", metadata=var("CK"))
+    media_type: MediaType | str = field(default="", metadata=var("CK", typed=MediaType))
     item_properties: str = field(default="", metadata=var("CH"))
     transaction_id: str = field(default="", metadata=var("BK"))
     screen_messages: tuple[str, ...] = field(default=(), metadata=SCREEN_MESSAGES)
@@ -502,13 +557,13 @@ class CheckinResponse(Message):
     title: str = field(default="", metadata=var("AJ"))
     sort_bin: str = field(default="", metadata=var("CL"))
     patron_id: str = field(default="", metadata=var("AA"))
-    media_type: str = field(default="", metadata=var("CK"))
+    media_type: MediaType | str = field(default="", metadata=var("CK", typed=MediaType))
     item_properties: str = field(default="", metadata=var("CH"))
     # 3M / Koha extensions
     collection_code: str = field(default="", metadata=var("CR"))
     call_number: str = field(default="", metadata=var("CS"))
     destination: str = field(default="", metadata=var("CT"))
-    alert_type: str | None = field(default=None, metadata=var("CV"))
+    alert_type: AlertType | str | None = field(default=None, metadata=var("CV", typed=AlertType))
     hold_patron_id: str = field(default="", metadata=var("CY"))
     hold_patron_name: str = field(default="", metadata=var("DA"))
     screen_messages: tuple[str, ...] = field(default=(), metadata=SCREEN_MESSAGES)
@@ -518,9 +573,11 @@ class CheckinResponse(Message):
 @dataclass(frozen=True, slots=True, kw_only=True)
 class ItemInformation(Message):
     COMMAND: ClassVar[str] = "18"
-    circulation_status: int = field(default=CirculationStatus.OTHER, metadata=fixed("int", 2))
-    security_marker: int = field(default=SecurityMarker.OTHER, metadata=fixed("int", 2))
-    fee_type: int = field(default=FeeType.OTHER, metadata=fixed("int", 2))
+    circulation_status: CirculationStatus | int = field(
+        default=CirculationStatus.OTHER, metadata=fixed("int", 2, typed=CirculationStatus))
+    security_marker: SecurityMarker | int = field(
+        default=SecurityMarker.OTHER, metadata=fixed("int", 2, typed=SecurityMarker))
+    fee_type: FeeType | int = field(default=FeeType.OTHER, metadata=fixed("int", 2, typed=FeeType))
     transaction_date: datetime | None = field(default=None, metadata=fixed("date", 18))
     hold_queue_length: int | None = field(default=None, metadata=var("CF", kind="int"))
     due_date_raw: str = field(default="", metadata=var("AH"))
@@ -531,7 +588,7 @@ class ItemInformation(Message):
     owner: str = field(default="", metadata=var("BG"))
     currency_type: str = field(default="", metadata=var("BH"))
     fee_amount: str = field(default="", metadata=var("BV"))
-    media_type: str = field(default="", metadata=var("CK"))
+    media_type: MediaType | str = field(default="", metadata=var("CK", typed=MediaType))
     permanent_location: str = field(default="", metadata=var("AQ"))
     current_location: str = field(default="", metadata=var("AP"))
     item_properties: str = field(default="", metadata=var("CH"))
@@ -692,6 +749,24 @@ def _flags_problem(value: Any, width: int) -> str | None:
 def _summary_problem(value: Any, width: int) -> str | None:
     return None if value is None or value in SUMMARY_NAMES else f"must be None or one of {SUMMARY_NAMES}"
 
+
+def _use_enum_members(message: Message) -> None:
+    """Replace known codes given to the constructor by their enum member (unknown codes stay as given)."""
+    cls = type(message)
+    fields = _TYPED_FIELDS.get(cls)
+    if fields is None:
+        fields = _TYPED_FIELDS[cls] = typed_fields(cls)
+    for name, lookup in fields:
+        value = getattr(message, name)
+        try:
+            member = lookup.get(value)
+        except TypeError:  # unhashable: the encoder will say what is wrong with it
+            continue
+        if member is not None and member is not value:
+            object.__setattr__(message, name, member)
+
+
+_TYPED_FIELDS: dict[type, tuple[tuple[str, dict[Any, enum.Enum]], ...]] = {}
 
 _CHECKERS = {
     "bool10": _bool_problem, "yn": _bool_problem, "ynu": _optional_bool_problem, "date": _date_problem,
