@@ -8,6 +8,7 @@ over a transport. UIDs are ``bytes`` in MSB-first order as printed on labels
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Protocol, runtime_checkable
 
@@ -69,6 +70,11 @@ class TagRead:
     decoded: DecodedTag
 
 
+#: ``listener(state, error)``: ``("disconnected", ReaderGone)`` when the link drops, ``("connected", None)``
+#: when the driver has reconnected.
+ConnectionListener = Callable[[str, "BaseException | None"], None]
+
+
 @runtime_checkable
 class ItemReader(Protocol):
     """ISO 15693 item reader. Every method may raise a ``drivers.errors.ReaderError`` subclass.
@@ -78,6 +84,13 @@ class ItemReader(Protocol):
     tag memory order (byte 0 of block 0 first), whatever order the wire protocol uses.
     ``eas_alarm()`` asks every tag in the field (True if any EAS-armed tag answers);
     ``eas_alarm(uid)`` asks that tag only (its EAS bit).
+
+    Optional (not part of the checked protocol, test with ``hasattr``):
+    ``add_connection_listener(listener: ConnectionListener) -> None`` registers
+    ``listener(state, error)``, called with ``("disconnected", ReaderGone)`` when the link to the reader
+    drops (unplug, network loss) and ``("connected", None)`` when the driver has reconnected (it retries
+    with backoff by itself). Every driver built on ``drivers.reader_base.ItemReaderBase`` (FEIG, 3M,
+    TRF7970A) has it; it raises ``ReaderError`` when the transport was opened without reconnection.
     """
 
     def info(self) -> ReaderInfo: ...

@@ -6,6 +6,10 @@ A driver subclasses :class:`ItemReaderBase` and implements the wire commands; it
   inventory loop and foreground commands never interleave on the wire;
 - close callbacks (``add_close_callback``) run once by ``close()`` and by the context
   manager: the simulation harness uses it to stop the simulator with the driver;
+- :meth:`add_connection_listener`: ``listener(state, error)`` told when the link to the
+  reader is lost (``"disconnected"``, with the :class:`~drivers.errors.ReaderGone`) and
+  when it comes back (``"connected"``, ``None``), for drivers on a reconnecting transport
+  (``self.transport``, what every ``open_reader`` gives by default);
 - :meth:`read_tag`: system information, the whole user memory, ``iso28560.decode``;
 - :meth:`retrying`: one exchange repeated within the driver's ``retries`` budget;
 - :meth:`write_verified`: a write under the lock, then its read-back check when asked; the
@@ -21,7 +25,7 @@ from collections.abc import Callable
 from types import TracebackType
 from typing import TYPE_CHECKING, TypeVar
 
-from drivers.base import BlockData, SystemInfo, TagRead
+from drivers.base import BlockData, ConnectionListener, SystemInfo, TagRead
 from drivers.errors import NoTag, ReaderError, ReaderTimeout, WriteFailed, WriteInterrupted
 
 if TYPE_CHECKING:
@@ -55,6 +59,22 @@ class ItemReaderBase:
 
     def _close_transport(self) -> None:
         """Subclasses close their transport here."""
+
+    def add_connection_listener(self, listener: ConnectionListener) -> None:
+        """Have ``listener("disconnected", error)`` called when the link drops, ``("connected", None)`` back.
+
+        The transport reconnects with backoff by itself; the listener lets a station show the reader as out
+        of service at once instead of at its next poll. Listeners run in the thread that noticed the change
+        and must not block; their exceptions are logged, not raised. Raises :class:`ReaderError` when the
+        driver's transport does not reconnect (opened with ``reconnect=False``).
+        """
+        transport = getattr(self, "transport", None)
+        add = getattr(transport, "add_listener", None)
+        if add is None:
+            where = getattr(transport, "description", None) or type(self).__name__
+            raise ReaderError(f"{where}: this transport does not reconnect, so it reports no connection "
+                              "changes (open the reader with reconnect=True)")
+        add(listener)
 
     def close(self) -> None:
         if self.closed:

@@ -66,13 +66,6 @@ class FeigReader(ItemReaderBase):
     def _close_transport(self) -> None:
         self.transport.close()
 
-    def add_connection_listener(self, listener: Callable[[str, BaseException | None], None]) -> None:
-        """``listener("connected"|"disconnected", error)`` on link changes (reconnecting transports)."""
-        add = getattr(self.transport, "add_listener", None)
-        if add is None:
-            raise ReaderError(f"{self.transport.description}: this transport does not reconnect")
-        add(listener)
-
     # -- exchange ---------------------------------------------------------------------------
     def transceive(self, request: p.Request, action: str) -> p.Response:
         """Send ``request`` and return the reader's reply (any status), retrying on silence."""
