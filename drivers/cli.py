@@ -31,7 +31,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--driver", default="feig", choices=sorted(READER_DRIVERS),
                         help="reader protocol (default: feig)")
     parser.add_argument("--port", required=True,
-                        help="device path (/dev/ttyUSB0), tcp://host:port, usb:, or a pyserial URL")
+                        help="device path (/dev/ttyUSB0), tcp://host:port, usb: (FEIG only), "
+                             "or a pyserial URL")
     parser.add_argument("--baud", type=int, help="serial speed (default: the driver's, 38400 for FEIG)")
     commands = parser.add_subparsers(dest="reader_command", metavar="COMMAND", required=True)
     commands.add_parser("info", help="reader model and firmware").set_defaults(func=_info)

@@ -36,7 +36,7 @@ from typing import Any, Protocol, runtime_checkable
 
 import serial
 
-from drivers.errors import ReaderGone, ReaderTimeout
+from drivers.errors import ReaderError, ReaderGone, ReaderTimeout
 
 log = logging.getLogger(__name__)
 
@@ -395,14 +395,19 @@ class SerialSettings:
     stopbits: float = 1
 
 
-def opener_for(port: str, serial_settings: SerialSettings, *, usb_ids: tuple[int, int] = FEIG_USB_IDS,
-               usb_backend: Any = None) -> tuple[Callable[[], Transport], str]:
+def opener_for(port: str, serial_settings: SerialSettings, *, usb_ids: tuple[int, int] | None = None,
+               usb_backend: Any = None, driver: str = "") -> tuple[Callable[[], Transport], str]:
     """A function opening ``port`` and a description of it.
 
     ``usb:`` (``usb:VVVV:PPPP`` for other ids), ``tcp://host[:port]``, registered URL schemes,
     pyserial URLs (``socket://``, ``rfc2217://``, ``loop://``, ``spy://``) and device paths.
+    ``usb:`` needs ``usb_ids``: only a driver that defines a USB framing (FEIG) gives them; for the
+    others (``driver`` names them in the error) a ``usb:`` port is refused rather than searched for
+    another maker's device.
     """
     if port.lower() == "usb" or port.lower().startswith("usb:"):
+        if usb_ids is None:
+            raise ReaderError(_no_usb_message(port, driver))
         vendor, product = _usb_ids(port, usb_ids)
         return (lambda: UsbTransport(vendor, product, usb_backend)), f"usb:{vendor:04x}:{product:04x}"
     if port.lower().startswith("tcp://"):
@@ -418,6 +423,13 @@ def opener_for(port: str, serial_settings: SerialSettings, *, usb_ids: tuple[int
     return (lambda: SerialTransport(open_serial(port, **settings), port)), port
 
 
+def _no_usb_message(port: str, driver: str) -> str:
+    who = f"the {driver!r} reader driver" if driver else "this reader driver"
+    return (f"{who} has no USB transport, so port {port!r} cannot be used: give a serial device path "
+            f"(/dev/ttyUSB0, also for a USB-serial adapter), a pyserial URL (socket://host:port, "
+            f"rfc2217://host:port, spy://…) or tcp://host:port; usb: is only defined for the 'feig' driver")
+
+
 def _usb_ids(port: str, default: tuple[int, int]) -> tuple[int, int]:
     parts = [p for p in port.split(":")[1:] if p]
     if not parts:
@@ -430,11 +442,15 @@ def _usb_ids(port: str, default: tuple[int, int]) -> tuple[int, int]:
 
 
 def open_transport(port: str, serial_settings: SerialSettings | None = None, *, reconnect: bool = True,
-                   backoff: Backoff | None = None, usb_ids: tuple[int, int] = FEIG_USB_IDS,
-                   usb_backend: Any = None) -> Transport:
-    """Open ``port`` (raises :class:`ReaderGone` with the cause when it cannot be opened now)."""
+                   backoff: Backoff | None = None, usb_ids: tuple[int, int] | None = None,
+                   usb_backend: Any = None, driver: str = "") -> Transport:
+    """Open ``port`` (raises :class:`ReaderGone` with the cause when it cannot be opened now).
+
+    ``usb_ids`` (vendor, product) enable ``usb:`` ports; without them a ``usb:`` port raises
+    :class:`ReaderError` naming ``driver`` and the ports it takes instead.
+    """
     opener, description = opener_for(port, serial_settings or SerialSettings(), usb_ids=usb_ids,
-                                     usb_backend=usb_backend)
+                                     usb_backend=usb_backend, driver=driver)
     if not reconnect:
         return opener()
     return ReconnectingTransport(opener, description, backoff=backoff)

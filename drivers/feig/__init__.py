@@ -34,7 +34,7 @@ def open_reader(port: str, *, baudrate: int | None = None, **options: Any) -> Fe
     backoff = transport_options.pop("backoff", None)
     settings = SERIAL_SETTINGS if baudrate is None else SerialSettings(baudrate, 8, "E", 1)
     transport = open_transport(port, settings, backoff=backoff if isinstance(backoff, Backoff) else None,
-                               **transport_options)
+                               driver="feig", **transport_options)
     try:
         return FeigReader(transport, **options)
     except BaseException:

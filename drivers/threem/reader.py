@@ -41,7 +41,7 @@ def open_reader(port: str, *, baudrate: int | None = None, reconnect: bool = Tru
                 **options: Any) -> ThreeMReader:
     """``drivers.open_reader("3m", port)``: a pad on a device path, pyserial URL or ``tcp://``."""
     settings = replace(SERIAL_SETTINGS, baudrate=baudrate or p.BAUDRATE)
-    return ThreeMReader(open_transport(port, settings, reconnect=reconnect), **options)
+    return ThreeMReader(open_transport(port, settings, reconnect=reconnect, driver="3m"), **options)
 
 
 class ThreeMReader(ItemReaderBase):

@@ -66,7 +66,7 @@ def open_reader(port: str, *, baudrate: int | None = None, reconnect: bool = Tru
                 **options: Any) -> TRF7970AReader:
     """``drivers.open_reader("trf7970a", port)``: an EVM on a device path, pyserial URL or ``tcp://``."""
     settings = replace(SERIAL_SETTINGS, baudrate=baudrate or p.BAUDRATE)
-    return TRF7970AReader(open_transport(port, settings, reconnect=reconnect), **options)
+    return TRF7970AReader(open_transport(port, settings, reconnect=reconnect, driver="trf7970a"), **options)
 
 
 @dataclass(frozen=True, slots=True)

@@ -158,3 +158,13 @@ def test_borne_sim_reader_pty_end_to_end() -> None:
     finally:
         server.terminate()
         server.wait(timeout=10)
+
+
+@pytest.mark.parametrize("driver", ["3m", "trf7970a"])
+def test_usb_port_refused_for_serial_only_drivers(capsys: pytest.CaptureFixture[str], driver: str) -> None:
+    """usb: is FEIG's transport: the serial-only drivers say so instead of looking for FEIG's USB ids."""
+    code, out, err = borne(capsys, "reader", "--driver", driver, "--port", "usb:", "info")
+    assert (code, out) == (1, "")
+    assert err.startswith(f"Error: the {driver!r} reader driver has no USB transport, so port 'usb:' "
+                          "cannot be used: give a serial device path (/dev/ttyUSB0")
+    assert "0AB1" not in err and "usb: is only defined for the 'feig' driver" in err

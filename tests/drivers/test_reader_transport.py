@@ -9,9 +9,10 @@ import pytest
 import serial
 import usb.core
 
-from drivers.errors import ReaderGone
+from drivers.errors import ReaderError, ReaderGone
 from drivers.feig import protocol as p
 from drivers.transport import (
+    FEIG_USB_IDS,
     Backoff,
     ReconnectingTransport,
     SerialSettings,
@@ -105,10 +106,10 @@ def test_first_open_failure_is_reported() -> None:
 def test_port_strings() -> None:
     assert opener_for("tcp://10.1.2.3", SerialSettings())[1] == "tcp://10.1.2.3:10001"
     assert opener_for("tcp://reader.local:4001", SerialSettings())[1] == "tcp://reader.local:4001"
-    assert opener_for("usb:", SerialSettings())[1] == "usb:0ab1:0002"
-    assert opener_for("usb:1234:abcd", SerialSettings())[1] == "usb:1234:abcd"
+    assert opener_for("usb:", SerialSettings(), usb_ids=FEIG_USB_IDS)[1] == "usb:0ab1:0002"
+    assert opener_for("usb:1234:abcd", SerialSettings(), usb_ids=FEIG_USB_IDS)[1] == "usb:1234:abcd"
     with pytest.raises(ReaderGone, match="hex ids"):
-        opener_for("usb:zz:1", SerialSettings())
+        opener_for("usb:zz:1", SerialSettings(), usb_ids=FEIG_USB_IDS)
     with pytest.raises(ReaderGone, match="bad TCP port"):
         opener_for("tcp://host:port", SerialSettings())
 
@@ -174,3 +175,12 @@ def test_usb_transport_finds_device_through_custom_backend() -> None:
     with pytest.raises(ReaderGone, match="no USB reader 1234:5678"):
         UsbTransport(0x1234, 0x5678, backend)
     simulator.close()
+
+
+@pytest.mark.parametrize("port", ["usb:", "USB", "usb:0ab1:0002"])
+def test_usb_needs_a_driver_that_defines_it(port: str) -> None:
+    """Without USB ids (every driver but FEIG) a usb: port is refused, not searched for FEIG's device."""
+    with pytest.raises(ReaderError, match=r"the 'acme' reader driver has no USB transport") as caught:
+        opener_for(port, SerialSettings(), driver="acme")
+    assert not isinstance(caught.value, ReaderGone)  # a configuration mistake, not a reader to wait for
+    assert "/dev/ttyUSB0" in str(caught.value) and "tcp://host:port" in str(caught.value)
