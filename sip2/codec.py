@@ -299,7 +299,9 @@ def _decode_frame(frame: bytes, encoding: str, verify_checksum: bool) -> Message
         raise ParseError(f"unknown character set {encoding!r}", frame=frame) from None
     raw = text
     sequence = None
-    if len(frame) >= 6 and frame[-6:-4] == b"AZ":
+    # "AZ" + 4 bytes ending the frame is the checksum trailer, unless those bytes hold the field separator:
+    # then it is the text of a last field ("AEBAZ123|") of a frame without error detection.
+    if len(frame) >= 6 and frame[-6:-4] == b"AZ" and 0x7C not in frame[-4:]:
         given = frame[-4:]
         if not is_hex4(given):
             raise ParseError(f"checksum {given.decode('latin-1')!r} after AZ is not four hex digits",

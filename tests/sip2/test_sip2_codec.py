@@ -48,6 +48,17 @@ def test_round_trip_without_error_detection(command: str) -> None:
     assert decoded == message and decoded.sequence is None
 
 
+def test_last_field_ending_in_az_is_text_without_error_detection() -> None:
+    """'AZ' and four bytes ending a frame look like a checksum trailer, but a '|' among them cannot be one."""
+    frame = b"24              00220240301    101530AOX|AA1|AEBAZ123|\r"
+    status = codec.decode(frame)
+    assert isinstance(status, m.PatronStatusResponse) and status.personal_name == "BAZ123"
+    request = m.PatronInformationRequest(patron_id="Z\x800")  # "AZ", 2-byte UTF-8, "0|": from hypothesis
+    assert codec.decode(codec.encode(request, error_detection=False)) == request
+    with pytest.raises(ParseError, match="not four hex digits"):  # a damaged checksum is still refused
+        codec.decode(b"941AY1AZFDFG\r")
+
+
 def test_login_request_exact_bytes() -> None:
     message = m.LoginRequest(login_user_id="kiosk", login_password="pw", location_code="FR-751")
     assert codec.encode(message, sequence=0) == framed("9300CNkiosk|COpw|CPFR-751|AY0AZ")
