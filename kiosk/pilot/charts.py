@@ -18,7 +18,7 @@ from .figures import Distribution
 WIDTH = 640.0
 BAR_HEIGHT = 18.0
 GAP = 6.0
-LABEL_WIDTH = 190.0
+MIN_LABEL_WIDTH, MAX_LABEL_WIDTH = 110.0, 290.0
 VALUE_WIDTH = 90.0
 COLOURS = ("#2b6cb0", "#c05621", "#2f855a", "#6b46c1", "#b83280", "#975a16")
 
@@ -28,11 +28,23 @@ def _n(value: float) -> str:
 
 
 def _svg(height: float, body: list[str], title: str) -> str:
+    """The chart in a figure whose caption is the title (an SVG ``<title>`` alone is only a tooltip)."""
     return (
+        f"<figure><figcaption>{escape(title)}</figcaption>"
         f'<svg class="chart" role="img" viewBox="0,0,{_n(WIDTH)},{_n(height)}" '
         f'width="{_n(WIDTH)}" height="{_n(height)}" xmlns="http://www.w3.org/2000/svg">'
-        f"<title>{escape(title)}</title>{''.join(body)}</svg>"
+        f"<title>{escape(title)}</title>{''.join(body)}</svg></figure>"
     )
+
+
+def _label_width(labels: Sequence[str]) -> float:
+    """Room for the longest label (about 6.6 px a character at 12 px), within bounds."""
+    return min(MAX_LABEL_WIDTH, max(MIN_LABEL_WIDTH, 10 + 6.6 * max((len(t) for t in labels), default=0)))
+
+
+def _fit(label: str, width: float) -> str:
+    room = round((width - 10) / 6.6)
+    return label if len(label) <= room else label[: max(room - 1, 1)] + "…"
 
 
 def _text(x: float, y: float, text: str, anchor: str = "start", size: int = 12) -> str:
@@ -57,13 +69,14 @@ def bars(
     if not rows:
         return ""
     top = maximum if maximum is not None else max(v for _, v in rows) or 1.0
-    span = WIDTH - LABEL_WIDTH - VALUE_WIDTH
+    left = _label_width([label for label, _ in rows])
+    span = WIDTH - left - VALUE_WIDTH
     body: list[str] = []
     for i, (label, value) in enumerate(rows):
         y = GAP + i * (BAR_HEIGHT + GAP)
-        body.append(_text(LABEL_WIDTH - 6, y + BAR_HEIGHT - 5, label, "end"))
-        body.append(_rect(LABEL_WIDTH, y, span * (value / top if top else 0.0), BAR_HEIGHT, colour))
-        body.append(_text(LABEL_WIDTH + span * min(value / top, 1.0) + 4, y + BAR_HEIGHT - 5, fmt(value)))
+        body.append(_text(left - 6, y + BAR_HEIGHT - 5, _fit(label, left), "end"))
+        body.append(_rect(left, y, span * (value / top if top else 0.0), BAR_HEIGHT, colour))
+        body.append(_text(left + span * min(value / top, 1.0) + 4, y + BAR_HEIGHT - 5, fmt(value)))
     return _svg(GAP + len(rows) * (BAR_HEIGHT + GAP), body, title)
 
 
@@ -89,8 +102,8 @@ def histogram(sample: Distribution, title: str, unit: str, bins: int = 12) -> st
         body.append(_rect(left + i * width + 1, base - h, width - 2, h, COLOURS[0]))
         if count:
             body.append(_text(left + (i + 0.5) * width, base - h - 3, str(count), "middle", 10))
-    for i in (0, bins // 2, bins):
-        body.append(_text(left + i * width, base + 16, f"{_short(low + i * step)} {unit}", "middle", 10))
+    for i, anchor in ((0, "start"), (bins // 2, "middle"), (bins, "end")):
+        body.append(_text(left + i * width, base + 16, f"{_short(low + i * step)} {unit}", anchor, 11))
     return _svg(height, body, title)
 
 
@@ -100,16 +113,17 @@ def whiskers(rows: Sequence[tuple[str, Distribution]], title: str, unit: str) ->
     if not rows:
         return ""
     top = max((d.quantile(0.9) or 0.0) for _, d in rows) or 1.0
-    span = WIDTH - LABEL_WIDTH - VALUE_WIDTH
+    left = _label_width([label for label, _ in rows])
+    span = WIDTH - left - VALUE_WIDTH
     body: list[str] = []
     for i, (label, d) in enumerate(rows):
         y = GAP + i * (BAR_HEIGHT + GAP)
         median, p90 = d.median or 0.0, d.quantile(0.9) or 0.0
-        body.append(_text(LABEL_WIDTH - 6, y + BAR_HEIGHT - 5, label, "end"))
-        body.append(_rect(LABEL_WIDTH, y + 3, span * median / top, BAR_HEIGHT - 6, COLOURS[1]))
-        x90 = LABEL_WIDTH + span * p90 / top
+        body.append(_text(left - 6, y + BAR_HEIGHT - 5, _fit(label, left), "end"))
+        body.append(_rect(left, y + 3, span * median / top, BAR_HEIGHT - 6, COLOURS[1]))
+        x90 = left + span * p90 / top
         body.append(
-            f'<line x1="{_n(LABEL_WIDTH + span * median / top)}" y1="{_n(y + BAR_HEIGHT / 2)}" '
+            f'<line x1="{_n(left + span * median / top)}" y1="{_n(y + BAR_HEIGHT / 2)}" '
             f'x2="{_n(x90)}" y2="{_n(y + BAR_HEIGHT / 2)}" stroke="#333"/>'
             f'<line x1="{_n(x90)}" y1="{_n(y + 2)}" x2="{_n(x90)}" '
             f'y2="{_n(y + BAR_HEIGHT - 2)}" stroke="#333"/>'
@@ -119,8 +133,9 @@ def whiskers(rows: Sequence[tuple[str, Distribution]], title: str, unit: str) ->
 
 
 def _short(value: float) -> str:
+    """A compact number with the French decimal comma."""
     if value == 0 or not math.isfinite(value):
         return "0"
     if abs(value) >= 100:
         return f"{value:.0f}"
-    return f"{value:.1f}" if abs(value) >= 1 else f"{value:.2f}"
+    return (f"{value:.1f}" if abs(value) >= 1 else f"{value:.2f}").replace(".", ",")

@@ -40,6 +40,8 @@ REASON = {
     "not-ours": "document d'un autre réseau",
     "unspecified": "non précisé",
     "other": "autre motif",
+    "write-failed": "écriture de l'étiquette échouée",
+    "tag-removed": "étiquette retirée pendant l'écriture",
 }
 CAUSE = {
     "secured-item": "document non prêté (antivol actif)",
@@ -52,7 +54,7 @@ CAUSE = {
     "foreign-tag": "document d'un autre réseau",
     "patron-card": "carte de lecteur",
     "equipment": "matériel",
-    "blank-tag": "étiquette étrangère",
+    "blank-tag": "étiquette vierge restée sécurisée",
     "unknown": "cause inconnue",
     "sigb-unreachable": "SIGB injoignable",
     "sigb-offline": "SIGB hors service",
@@ -73,13 +75,31 @@ COMPONENT = {
     "printer": "imprimante",
 }
 DIRECTION = {"out": "en sortant", "in": "en entrant", "unknown": "sens inconnu"}
+ROLE_PLURAL = {
+    "kiosk": ("automate de prêt", "automates de prêt"),
+    "gate": ("portique antivol", "portiques antivol"),
+    "encoding": ("poste d'encodage", "postes d'encodage"),
+}
 ROLE = {"kiosk": "automate de prêt", "gate": "portique antivol", "encoding": "poste d'encodage"}
 
 NNBSP = "\u202f"  # French thousands separator and space before % (never a plain space: see charts.py)
 
 
+def count_of(n: int, singular: str, plural: str) -> str:
+    """``1 automate de prêt``, ``2 automates de prêt``."""
+    return f"{integer(n)} {singular if n < 2 else plural}"
+
+
 def reason(code: str) -> str:
+    if code.startswith("refused:"):  # an encoding the station refused, with the encoder's code
+        return f"étiquette refusée par le poste ({code.split(':', 1)[1]})"
     return REASON.get(code, code)
+
+
+def day(iso: str) -> str:
+    """``2026-03-02`` as ``02/03/2026``."""
+    year, month, dom = iso.split("-")
+    return f"{dom}/{month}/{year}"
 
 
 def cause(code: str) -> str:
@@ -110,7 +130,9 @@ def percent(value: float | None, digits: int = 1) -> str:
 def duration_ms(value: float | None) -> str:
     if value is None:
         return "—"
-    return f"{decimal(value / 1000, 2)}{NNBSP}s" if value >= 1000 else f"{decimal(value, 0)}{NNBSP}ms"
+    if value >= 1000:
+        return f"{decimal(value / 1000, 2)}{NNBSP}s"
+    return f"{decimal(value, 1 if value < 10 else 0)}{NNBSP}ms"  # a local SIGB answers in well under 1 ms
 
 
 def duration_s(value: float | None) -> str:

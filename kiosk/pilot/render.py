@@ -16,7 +16,7 @@ from typing import Any
 from . import charts
 from . import labels as fr
 from .figures import ITEM_KINDS, KINDS, Figures, PilotFigures
-from .summary import key_figures
+from .summary import Group, key_figures, stations_line
 
 SECTIONS = (
     ("transactions", "Transactions par type et taux de réussite"),
@@ -33,16 +33,40 @@ SECTIONS = (
     ("erreurs", "Erreurs techniques"),
 )
 
+# Which stations a section is about (a station's page shows the sections of its roles).
+_KIOSK, _GATE, _ENCODING = frozenset({"kiosk"}), frozenset({"gate"}), frozenset({"encoding"})
+ROLE_SECTIONS = {
+    **{key: _KIOSK for key in ("transactions", "echecs", "latences", "piles", "lectures", "lots", "refus")},
+    "hors-ligne": _KIOSK,
+    "portiques": _GATE,
+    "tests-passage": _GATE,
+    "conversion": _ENCODING,
+    "erreurs": _KIOSK | _GATE | _ENCODING,
+}
+
 STYLE = """
 body{font-family:sans-serif;max-width:60rem;margin:2rem auto;color:#1a202c;line-height:1.4}
 h1{font-size:1.6rem}h2{border-bottom:2px solid #2b6cb0;padding-bottom:.2rem;margin-top:2rem}
 table{border-collapse:collapse;margin:.5rem 0}
 td,th{border:1px solid #cbd5e0;padding:.2rem .5rem;text-align:left}
 td.n{text-align:right}.none{color:#718096;font-style:italic}.summary{page-break-after:always}
-.kpi{display:grid;grid-template-columns:repeat(auto-fill,minmax(17rem,1fr));gap:.5rem}
-.kpi div{border:1px solid #cbd5e0;border-radius:.3rem;padding:.5rem}.kpi b{display:block;font-size:1.3rem}
-details{margin:1rem 0}summary{font-weight:bold;cursor:pointer}svg.chart{max-width:100%;height:auto}
-@media print{details{display:block}details>summary{display:none}}
+.lead{font-size:1.1rem}.note{color:#4a5568;font-size:.9rem}
+.groups{columns:2 22rem;column-gap:.8rem}
+.group{border:1px solid #cbd5e0;border-radius:.3rem;padding:.2rem .8rem .5rem;margin-bottom:.8rem;
+break-inside:avoid}
+.group h3{margin:.4rem 0;font-size:1.1rem;color:#2b6cb0;border:0}.group table{width:100%;margin:0}
+.group th,.group td{border:0;border-top:1px solid #e2e8f0;padding:.3rem .2rem;font-weight:normal;
+vertical-align:baseline}.group td{text-align:right;white-space:nowrap}.group b{font-size:1.1em}
+.group td.long{text-align:left;white-space:normal}.group td.long b{font-size:1em;font-weight:600}
+h3{font-size:1.15rem;border-bottom:1px solid #a0aec0;padding-bottom:.1rem;margin-top:1.6rem}
+details{margin:1rem 0}summary{font-weight:bold;cursor:pointer}
+dt{font-weight:bold;margin-top:.4rem}dd{margin-left:1.2rem}
+figure{margin:.8rem 0}figcaption{font-weight:bold;font-size:.95rem;margin-bottom:.2rem}
+svg.chart{max-width:100%;height:auto}
+@media print{body{margin:0;max-width:none;font-size:10pt}.groups{columns:2}
+figure,table{break-inside:avoid}h2,h3,h4{break-after:avoid}details{break-before:page}
+details>summary{list-style:none;font-size:1.3rem;border-bottom:2px solid #2b6cb0}
+details::details-content{content-visibility:visible;display:block}}
 """
 
 
@@ -84,18 +108,32 @@ def summary_section(figures: PilotFigures, tz: tzinfo, generated: datetime) -> s
     period = "—"
     if o.first and o.last:
         period = f"du {_day(o.first, tz)} au {_day(o.last, tz)}"
-    cards = "".join(
-        f'<div><b data-figure="{escape(name)}">{escape(value)}</b>{escape(label)}</div>'
-        for name, label, value in key_figures(figures)
-    )
+    groups = "".join(_summary_group(group) for group in key_figures(figures))
     return (
         '<section id="synthese" class="summary"><h2>Synthèse</h2>'
-        f"<p>Période {escape(period)} · {len(figures.stations)} station(s) · rapport établi le "
-        f"{escape(_day(generated, tz))} (heure {escape(figures.timezone)}).</p>"
-        f'<div class="kpi">{cards}</div>'
-        "<p>Les journaux sont anonymes : aucun identifiant de lecteur ni de document n'y figure, et ce "
-        "rapport a été vérifié automatiquement avant d'être écrit.</p></section>"
+        f'<p class="lead">Pilote {escape(period)} : {escape(stations_line(figures))} '
+        f'(<span data-figure="summary.stations">{len(figures.stations)}</span> stations dans les journaux).'
+        f"</p>"
+        f'<div class="groups">{groups}</div>'
+        '<p class="note">Les journaux sont anonymes : aucun identifiant de lecteur ni de document '
+        "n'y figure, et ce rapport a été vérifié automatiquement avant d'être écrit. Rapport établi le "
+        f"{escape(_day(generated, tz))} (heure {escape(figures.timezone)}) ; définitions en fin de rapport."
+        "</p></section>"
     )
+
+
+def _summary_group(group: Group) -> str:
+    rows = "".join(_summary_row(name, label, value) for name, label, value in group.rows)
+    body = f"<table>{rows}</table>" if rows else _none(group.empty)
+    return f'<div class="group" id="synthese-{group.key}"><h3>{escape(group.title)}</h3>{body}</div>'
+
+
+def _summary_row(name: str, label: str, value: str) -> str:
+    """Label and figure on one line; a long figure (a list of motives) goes under its label."""
+    figure = f'<b data-figure="{escape(name)}">{escape(value)}</b>'
+    if len(value) > 24:
+        return f'<tr><td class="long" colspan="2">{escape(label)} :<br>{figure}</td></tr>'
+    return f'<tr><th scope="row">{escape(label)}</th><td>{figure}</td></tr>'
 
 
 def _day(moment: datetime, tz: tzinfo) -> str:
@@ -103,14 +141,21 @@ def _day(moment: datetime, tz: tzinfo) -> str:
 
 
 def station_table(stations: Sequence[Figures]) -> str:
+    def only(role: str, s: Figures, cell: str) -> str:
+        return cell if role in s.roles else '<td class="n">—</td>'
+
     rows = [
         [
             escape(s.scope),
             escape(_roles(s)),
-            _num(s.circulation.items, "items"),
-            _cell(fr.percent(_rate(s.circulation.items_ok, s.circulation.items)), "success_rate"),
-            _num(s.gate.alarms, "gate.alarms"),
-            _num(s.encoding.ok, "encoding.ok"),
+            only("kiosk", s, _num(s.circulation.items, "items")),
+            only(
+                "kiosk",
+                s,
+                _cell(fr.percent(_rate(s.circulation.items_ok, s.circulation.items)), "success_rate"),
+            ),
+            only("gate", s, _num(s.gate.alarms, "gate.alarms")),
+            only("encoding", s, _num(s.encoding.ok, "encoding.ok")),
         ]
         for s in stations
     ]
@@ -143,7 +188,9 @@ def scope_sections(f: Figures, prefix: str, tz: tzinfo) -> str:
     }
     out = []
     for key, title in SECTIONS:
-        level = "h3" if prefix else "h2"
+        if prefix and f.roles and not ROLE_SECTIONS[key] & set(f.roles):
+            continue  # a station's page shows what its equipment does
+        level = "h4" if prefix else "h3"
         out.append(
             f'<section id="{prefix}{key}"><{level}>{escape(title)}</{level}>{builders[key](f)}</section>'
         )
@@ -221,7 +268,9 @@ def latencies(f: Figures) -> str:
     ]
     checkout = c.item_latency.get("checkout")
     if checkout is not None and checkout.count:
-        out.append(charts.histogram(checkout, "Distribution du temps par document (prêts)", "ms"))
+        out.append(
+            charts.histogram(checkout, "Temps par document des prêts : nombre de prêts par intervalle", "ms")
+        )
     size_rows = [
         [
             escape(bucket),
@@ -285,7 +334,10 @@ def read_attempts(f: Figures) -> str:
         _table(["Tentatives", "Étiquettes", "Part"], rows)
         + f'<p>Moyenne : <span data-figure="reads.mean">{fr.decimal(mean, 2)}</span> tentative(s) par '
         "étiquette.</p>"
-        + charts.bars([(f"{n} tentative(s)", float(counts[n])) for n in sorted(counts)], "Tentatives")
+        + charts.bars(
+            [(f"{n} tentative(s)", float(counts[n])) for n in sorted(counts)],
+            "Étiquettes selon le nombre de tentatives de lecture",
+        )
     )
 
 
@@ -475,7 +527,7 @@ def conversion(f: Figures) -> str:
         return _none("Aucune donnée de conversion (pas de poste d'encodage dans ces journaux).")
     rows = [
         [
-            escape(o.day),
+            escape(fr.day(o.day)),
             escape(o.operator),
             _num(o.ok, f"encoding.{o.operator}.{o.day}.ok"),
             _num(o.failed, f"encoding.{o.operator}.{o.day}.failed"),
@@ -521,7 +573,7 @@ def errors(f: Figures) -> str:
 
 
 def method_section(figures: PilotFigures) -> str:
-    from .figures import __doc__ as definitions
+    from .method import DEFINITIONS
 
     sources = "".join(f"<li>{escape(s)}</li>" for s in figures.sources)
     migrated = ""
@@ -534,8 +586,9 @@ def method_section(figures: PilotFigures) -> str:
     return (
         '<section id="methode"><h2>Méthode et sources</h2>'
         f"<p>Journaux lus :</p><ul>{sources}</ul>{migrated}"
-        "<p>Définitions (telles que calculées) :</p>"
-        f"<pre>{escape((definitions or '').strip())}</pre></section>"
+        "<p>Définitions (telles que calculées par <code>kiosk/pilot/figures.py</code>) :</p><dl>"
+        + "".join(f"<dt>{escape(term)}</dt><dd>{escape(text)}</dd>" for term, text in DEFINITIONS)
+        + "</dl></section>"
     )
 
 
