@@ -8,13 +8,17 @@ the UIDs present); the reference mean from ``simulators.airtime`` is shown along
 With the model off, the figure is pure host overhead per command (compare: a real FEIG
 reader adds 5–12 ms of its own per command).
 
-    python benchmarks/bench_readers.py [--repeat N] [--transport pty|tcp|url|usb]
+    python benchmarks/bench_readers.py [--repeat N] [--transport pty|tcp|url|usb] [--no-fail]
+
+Each row gets a verdict against the target; the exit status is 1 when any row misses it
+(``--no-fail``: always 0, for a smoke run on a busy machine).
 """
 
 from __future__ import annotations
 
 import argparse
 import statistics
+import sys
 import time
 from collections.abc import Callable
 
@@ -64,28 +68,35 @@ CASES: list[tuple[str, int, Operation, float]] = [
 ]
 
 
-def main() -> None:
+def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--repeat", type=int, default=25)
     parser.add_argument("--transport", default="pty", choices=["pty", "tcp", "url", "usb"])
-    args = parser.parse_args()
-    print(f"FEIG driver <-> simulator over {args.transport}, median of {args.repeat} calls")
+    parser.add_argument("--no-fail", action="store_true",
+                        help="exit 0 even when a target is missed (smoke runs on a busy machine)")
+    args = parser.parse_args(argv)
+    print(f"FEIG driver <-> simulator over {args.transport}, median of {args.repeat} calls; "
+          f"target: ratio <= {TARGET}")
     print(f"{'operation':<30}{'air on (ms)':>12}{'floor (ms)':>12}{'ref (ms)':>10}{'ratio':>8}"
-          f"{'host only (ms)':>16}")
-    worst = 0.0
+          f"{'host only (ms)':>16}  verdict")
+    worst, missed = 0.0, []
     for name, n_tags, operation, reference in CASES:
         wall, floor = run_case(args.transport, args.repeat, n_tags, operation, airtime_on=True)
         host, _ = run_case(args.transport, args.repeat, n_tags, operation, airtime_on=False)
         ratio = wall / floor
         worst = max(worst, ratio)
+        if ratio > TARGET:
+            missed.append(name)
         print(f"{name:<30}{wall * 1e3:>12.2f}{floor * 1e3:>12.2f}{reference * 1e3:>10.2f}{ratio:>8.3f}"
-              f"{host * 1e3:>16.3f}")
-    verdict = "OK" if worst <= TARGET else "ABOVE TARGET"
-    print(f"worst ratio {worst:.3f} (target <= {TARGET}): {verdict}")
+              f"{host * 1e3:>16.3f}  {'OK' if ratio <= TARGET else 'ABOVE TARGET'}")
+    print(f"worst ratio {worst:.3f} (target <= {TARGET}): {'ABOVE TARGET' if missed else 'OK'}")
+    if missed:
+        print(f"targets missed: {', '.join(missed)}")
     checkout = airtime.checkout_time(10)
     print(f"reference: 10-item checkout floor {checkout * 1e3:.0f} ms (5 ms programming), "
           f"{airtime.checkout_time(10, airtime.MAX_PROGRAMMING_S) * 1e3:.0f} ms (20 ms)")
+    return 1 if missed and not args.no_fail else 0
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(main())

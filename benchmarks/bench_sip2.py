@@ -1,6 +1,7 @@
 """SIP2 speed: codec encodes/decodes per second and checkout round trips per second over loopback.
 
-Run: ``python benchmarks/bench_sip2.py`` (``--quick`` for a smoke run). Figures are printed with two ratios:
+Run: ``python benchmarks/bench_sip2.py`` (``--quick`` for a smoke run). The exit status is 1 when a target is
+missed (``--no-fail``: always 0, for a smoke run on a loaded machine). Figures are printed with two ratios:
 against the issue's target, and against a baseline measured in the same process on the same machine, so a
 slow or busy machine shows up in both numbers instead of hiding a regression.
 
@@ -161,11 +162,18 @@ def bench_round_trips(count: int) -> float | None:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="short run (smoke test)")
+    parser.add_argument("--no-fail", action="store_true",
+                        help="exit 0 even when a target is missed (smoke runs on a busy machine)")
     args = parser.parse_args(argv)
     seconds, count = (0.15, 200) if args.quick else (1.5, 4000)
-    bench_codec(seconds)
-    bench_round_trips(count)
-    return 0
+    missed = []
+    if bench_codec(seconds) < DECODE_TARGET:
+        missed.append("checkout-response decodes")
+    round_trips = bench_round_trips(count)
+    if round_trips is not None and round_trips < ROUND_TRIP_TARGET:
+        missed.append("round trips")
+    print(f"targets missed: {', '.join(missed)}" if missed else "all targets met")
+    return 1 if missed and not args.no_fail else 0
 
 
 if __name__ == "__main__":
