@@ -1,5 +1,6 @@
-"""The README's usage section names every ``borne`` command, and the subcommands of the tag, SIP2, reader and
-simulator commands, as the parser really defines them (a command nobody can discover is not finished)."""
+"""The README's usage section names every ``borne`` command, and the subcommands of the tag, SIP2, reader,
+simulator, config and pilot commands, as the parser really defines them (a command nobody can discover is not
+finished)."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ import pytest
 from kiosk.cli import build_parser
 
 README = Path(__file__).resolve().parents[1] / "README.md"
-DETAILED_GROUPS = ("tag", "sip2", "reader", "sim")
+DETAILED_GROUPS = ("tag", "sip2", "reader", "sim", "config", "pilot")
 
 
 def _subcommands(parser: argparse.ArgumentParser) -> dict[str, argparse.ArgumentParser]:
