@@ -157,11 +157,19 @@ class GateJournal:
 
     def _roll(self, now: datetime) -> None:
         if self._hour_of(now) != self._hour:
-            self.flush(now)
+            self._flush_counts(now)
 
     def flush(self, now: datetime | None = None) -> None:
+        """Make everything durable now: alarms still held (their passage open: direction unknown) and the
+        counts of the hour in progress (a new period starts)."""
+        with self._lock:
+            held, self._held = [a for h in self._held.values() for a in h], {}
+            for alarm in held:
+                self._write(alarm, None)
+        self._flush_counts(now or self.wall())
+
+    def _flush_counts(self, now: datetime) -> None:
         """Journal the counts of the hour in progress (or ended) and start a new period."""
-        now = now or self.wall()
         start, self._hour = self._hour, self._hour_of(now)
         counts, self._counts = self._counts, {"in": 0, "out": 0}
         if counts["in"] or counts["out"]:
@@ -198,9 +206,4 @@ class GateJournal:
         return written
 
     def close(self) -> None:
-        """Write what is held (alarms of a passage still open: direction unknown) and the hour's counts."""
-        with self._lock:
-            held, self._held = [a for h in self._held.values() for a in h], {}
-            for alarm in held:
-                self._write(alarm, None)
         self.flush()

@@ -153,3 +153,12 @@ def test_without_a_counter_every_alarm_is_unknown(tmp_path: Path) -> None:
         assert [r["direction"] for r in rig.rows()] == ["unknown"]
     finally:
         rig.close()
+
+
+def test_an_hour_change_mid_passage_keeps_the_direction(rig: Rig) -> None:
+    rig.clock.now = 3599.8  # the alarm just before 10:00, the crossing just after
+    rig.walk("out")
+    assert [r["direction"] for r in rig.rows()] == ["out"]
+    assert rig.journal.query("SELECT leaving FROM people_counts") == []  # the 10:00 hour is still open
+    rig.bridge.flush()
+    assert rig.journal.query("SELECT leaving FROM people_counts") == [{"leaving": 1}]
