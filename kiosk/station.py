@@ -421,7 +421,7 @@ class Station:
             return True
         from kiosk.circulation.replay import Sip2ReplayAdapter
 
-        adapter = Sip2ReplayAdapter(self.sigb)
+        adapter = Sip2ReplayAdapter(self.sigb, self.config.circulation.refusal_codes)
         self.status.update(syncing=True)
         try:
             report = self.queue.replay(adapter.send, adapter.reconcile, journal=self.event_journal)

@@ -34,6 +34,7 @@ from typing import Any
 CODE_PATTERN = r"[a-z][a-z0-9-]{0,39}"
 
 REASON_CODES = (
+    "unknown-card",  # the SIGB does not know the patron (an offline loan replayed, for instance)
     "patron-blocked",  # account suspended, card lost or expired, privileges denied
     "fines",  # unpaid fines or fees above the limit
     "overdue",  # the patron has overdue items, or this item is overdue (renewal)
@@ -53,6 +54,8 @@ REASON_CODES = (
 
 # (pattern, code), first match wins: specific reasons before the generic "blocked". Case-insensitive.
 DEFAULT_PATTERNS: tuple[tuple[str, str], ...] = (
+    # Koha: "Invalid Patron", "Invalid Patron Barcode"; French: "carte inconnue", "lecteur inconnu"
+    (r"invalid patron|unknown (patron|borrower)|(carte|lecteur|emprunteur) inconnue?", "unknown-card"),
     # Koha: "Invalid Item", "Issue failed : UNKNOWN_BARCODE"; French SIGBs: "document/exemplaire inconnu"
     (
         r"invalid item|unknown_barcode|unknown (item|barcode)|(document|exemplaire|code-barres) inconnu",

@@ -5,8 +5,9 @@ rejected state machine; this module only speaks SIP2 for it:
 
 - :meth:`Sip2ReplayAdapter.send`: checkout / checkin with *no block* = Y and the
   original transaction date (and due date / return date), mapped to
-  accepted, rejected (with the SIGB's screen message for the staff report),
-  outcome unknown (the request left, no reply) or unreachable.
+  accepted, rejected (with the SIGB's screen message for the staff report, and
+  a reason code from :mod:`kiosk.circulation.refusals` for the anonymous
+  journal), outcome unknown (the request left, no reply) or unreachable.
 - :meth:`Sip2ReplayAdapter.reconcile`: item information decides whether a
   transaction that may have reached the SIGB took effect: a checkout is
   applied when the item is charged to that patron, a checkin when the item is
@@ -18,6 +19,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from kiosk.circulation import refusals
 from kiosk.circulation.sigb import SigbLink, SigbOutcomeUnknown, SigbUnavailable
 from offline_queue import QueuedTransaction, ReconcileResult, SendResult, TxnKind
 
@@ -30,8 +32,9 @@ def _local(moment: datetime | None) -> datetime | None:
 
 
 class Sip2ReplayAdapter:
-    def __init__(self, sigb: SigbLink) -> None:
+    def __init__(self, sigb: SigbLink, refusal_patterns: tuple[tuple[str, str], ...] = ()) -> None:
         self.sigb = sigb
+        self.refusal_patterns = refusal_patterns  # the site's [circulation.refusal_codes]
         self.sent = 0
 
     def send(self, txn: QueuedTransaction) -> SendResult:
@@ -61,7 +64,8 @@ class Sip2ReplayAdapter:
         if getattr(response, "ok", False):
             return SendResult.accepted()
         messages = " ".join(m for m in getattr(response, "screen_messages", ()) if m) or None
-        return SendResult.rejected("sigb-refused", messages)
+        reason = refusals.classify(str(txn.kind), response, patterns=self.refusal_patterns)
+        return SendResult.rejected(reason, messages)
 
     def reconcile(self, txn: QueuedTransaction) -> ReconcileResult:
         try:

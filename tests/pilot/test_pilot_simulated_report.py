@@ -125,6 +125,9 @@ def test_refusals_are_told_apart_by_reason(pilot: dict[str, Any]) -> None:
     assert not {"refused", "sigb-refused", "other"} & set(overall)
     shown = {n.removeprefix("refusal.") for n in figures.figures[(None, "refus")] if n.startswith("refusal.")}
     assert shown == set(overall)
+    # the offline loan of an unknown card is rejected on replay: the journal says why
+    rejected = sum(k.replay["rejected"] for k in pilot["truth"].kiosks.values())
+    assert figures.number(None, "hors-ligne", "replay.rejected.unknown-card") == rejected == 1
 
 
 def test_gate_and_walk_test_figures_match_the_ground_truth(pilot: dict[str, Any]) -> None:
