@@ -204,16 +204,17 @@ class EventJournal(dbmod.SQLiteFile):
             "duration_ms": _number("duration_ms", duration_ms)})
 
     def record_transaction(self, kind: TransactionKind | str, outcome: TransactionOutcome | str, *,
-                           duration_ms: float, reason: str | None = None, stack_id: int | None = None,
+                           duration_ms: float | None, reason: str | None = None, stack_id: int | None = None,
                            reads: int | None = None, sigb_ms: float | None = None,
                            tag_ms: float | None = None,
                            offline: bool = False, set_parts: int | None = None,
                            set_parts_present: int | None = None, at: datetime | None = None) -> int:
         """One item (or one refused tag: ``reason`` e.g. ``foreign-tag``, ``blank-tag``, ``patron-card``).
 
-        ``duration_ms`` is the item's total time, ``sigb_ms`` / ``tag_ms`` the parts spent on SIP2 and on tag
-        writes, ``reads`` the read attempts the tag needed; ``set_parts`` / ``set_parts_present`` describe a
-        multi-part item (an incomplete set has fewer present than expected).
+        ``duration_ms`` is the item's total time (None, stored NULL, when nothing meaningful was measured),
+        ``sigb_ms`` / ``tag_ms`` the parts spent on SIP2 and on tag writes, ``reads`` the read attempts the
+        tag needed; ``set_parts`` / ``set_parts_present`` describe a multi-part item (an incomplete set has
+        fewer present than expected).
         """
         if set_parts is not None and (isinstance(set_parts, bool) or not isinstance(set_parts, int)
                                       or set_parts < 1):
@@ -223,7 +224,7 @@ class EventJournal(dbmod.SQLiteFile):
             "kind": _enum(TransactionKind, "kind", kind),
             "outcome": _enum(TransactionOutcome, "outcome", outcome),
             "reason": self._code("reason", reason, optional=True), "offline": _flag("offline", offline),
-            "duration_ms": _number("duration_ms", duration_ms),
+            "duration_ms": _number("duration_ms", duration_ms, optional=True),
             "sigb_ms": _number("sigb_ms", sigb_ms, optional=True),
             "tag_ms": _number("tag_ms", tag_ms, optional=True),
             "reads": _count("reads", reads, optional=True),

@@ -161,3 +161,32 @@ def m003_events(db: Database) -> None:
             fields TEXT NOT NULL CHECK (json_valid(fields) AND json_type(fields) = 'object')
         )""")
     db.execute("CREATE INDEX events_by_station ON events (station_id, event_type, at)")
+
+
+@JOURNAL_SCHEMA.migration
+def m004_transaction_duration_nullable(db: Database) -> None:
+    """``transactions.duration_ms`` may be NULL: a row with nothing meaningful to time (a set refused after
+    its wait ran out) says so instead of a made-up 0 that would drag the pilot's means down. SQLite cannot
+    drop a NOT NULL in place, so the table is rebuilt (same columns and checks) inside the migration's
+    transaction."""
+    db.execute(f"""
+        CREATE TABLE transactions_new (
+            id INTEGER PRIMARY KEY,
+            station_id TEXT NOT NULL,
+            at TEXT NOT NULL,
+            stack_id INTEGER REFERENCES stacks (id),
+            kind TEXT NOT NULL CHECK (kind IN {KINDS}),
+            outcome TEXT NOT NULL CHECK (outcome IN ('ok', 'refused', 'error')),
+            reason TEXT,
+            offline INTEGER NOT NULL DEFAULT 0 CHECK (offline IN (0, 1)),
+            duration_ms REAL CHECK (duration_ms >= 0),
+            sigb_ms REAL CHECK (sigb_ms >= 0),
+            tag_ms REAL CHECK (tag_ms >= 0),
+            reads INTEGER CHECK (reads >= 0),
+            set_parts INTEGER CHECK (set_parts >= 1),
+            set_parts_present INTEGER CHECK (set_parts_present >= 0)
+        )""")
+    db.execute("INSERT INTO transactions_new SELECT * FROM transactions")
+    db.execute("DROP TABLE transactions")
+    db.execute("ALTER TABLE transactions_new RENAME TO transactions")
+    db.execute("CREATE INDEX transactions_by_station ON transactions (station_id, at)")

@@ -25,6 +25,7 @@ from collections.abc import Callable, Iterable
 from kiosk.circulation import refusals
 from kiosk.circulation.context import Services
 from kiosk.circulation.items import ItemGroup
+from kiosk.circulation.journal import ItemTimer
 from kiosk.circulation.models import Instruction, ItemList, ItemRow, ItemStatus
 from kiosk.circulation.pad import PadTag, PartialSet, SetAssembler, TagKind
 from kiosk.i18n import Message, _
@@ -102,9 +103,10 @@ class Desk:
         return len(self._uids_seen)
 
     def arrive(self, tag: PadTag) -> None:
+        started = self.svc.journal.timer(None, None)  # a refused odd tag is timed from here
         self._uids_seen.add(tag.uid)
         if tag.kind is not TagKind.ITEM:
-            self._odd_tag(tag)
+            self._odd_tag(tag, started)
             return
         existing = self.items.find(item_id=tag.item_id)
         if existing is not None and (existing.status.terminal or tag.parts_total <= 1):
@@ -115,7 +117,7 @@ class Desk:
             return
         self._run(ItemGroup.single(tag), self._new_row(tag))
 
-    def _odd_tag(self, tag: PadTag) -> None:
+    def _odd_tag(self, tag: PadTag, timer: ItemTimer) -> None:
         status, message, reason = _TAG_OUTCOMES[tag.kind]
         row = self._new_row(tag)
         row.update(
@@ -124,7 +126,7 @@ class Desk:
             instruction=Instruction.SEE_STAFF if tag.kind is not TagKind.PATRON_CARD else Instruction.NONE,
         )
         self.svc.journal.transaction(
-            self.kind, "refused", reason=reason, offline=self.svc.offline, reads=tag.reads
+            self.kind, "refused", reason=reason, timer=timer, offline=self.svc.offline, reads=tag.reads
         )
         if tag.kind is TagKind.PATRON_CARD and self.on_patron_card and tag.item_id:
             self.on_patron_card(tag.item_id)
@@ -181,7 +183,7 @@ class Desk:
                     total=total,
                 ),
             )
-            self.svc.journal.transaction(
+            self.svc.journal.transaction(  # no timer: its only "duration" is the configured wait (NULL)
                 self.kind,
                 "refused",
                 reason="incomplete-set",

@@ -11,7 +11,9 @@ Timings: :meth:`PilotJournal.timer` snapshots the SIGB link's and the tag
 writer's cumulative busy time, so each transaction's row says how long it
 took in total, on SIP2 and on tag writes. One request for several items
 (SIP2 65 renew all) stops its timer once (:meth:`PilotJournal.stop`) and
-gives each item its share.
+gives each item its share. A row journaled without a timer (nothing meaningful
+to measure, e.g. a set refused after its wait ran out) has no duration (NULL),
+never a made-up 0.
 """
 
 from __future__ import annotations
@@ -116,7 +118,7 @@ class PilotJournal:
             "record_transaction",
             kind,
             outcome,
-            duration_ms=max(duration or 0.0, 0.0),
+            duration_ms=None if duration is None else max(duration, 0.0),
             reason=reason,
             stack_id=stack_id,
             reads=reads,

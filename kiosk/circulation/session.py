@@ -16,6 +16,7 @@ import logging
 
 from kiosk.circulation import offline, refusals
 from kiosk.circulation.context import PatronContext, Services
+from kiosk.circulation.journal import ItemTimer
 from kiosk.circulation.models import PatronSession, SessionState
 from kiosk.circulation.sigb import SigbUnavailable
 from kiosk.i18n import Message, _, verbatim
@@ -43,26 +44,31 @@ BLOCK_FLAGS = (
 
 
 def identify(svc: Services, session: PatronSession, card: str, pin: str | None) -> PatronContext | None:
-    """Identify a patron; updates ``session`` and returns the in-memory context, or None when refused."""
+    """Identify a patron; updates ``session`` and returns the in-memory context, or None when refused.
+
+    The journal's login row is timed from this call to the verdict (the SIGB's, or the offline policy's
+    after a failed attempt online: the patron waited for both)."""
+    timer = svc.journal.timer(svc.sigb, None)
     card = card.strip()
     if not svc.offline:
         try:
-            return _identify_online(svc, session, card, pin)
+            return _identify_online(svc, session, card, pin, timer)
         except SigbUnavailable as exc:
             svc.go_offline(str(exc))
-    return _identify_offline(svc, session, card, pin)
+    return _identify_offline(svc, session, card, pin, timer)
 
 
 def _identify_online(
-    svc: Services, session: PatronSession, card: str, pin: str | None
+    svc: Services, session: PatronSession, card: str, pin: str | None, timer: ItemTimer
 ) -> PatronContext | None:
     info = svc.sigb.read("patron_information", card, pin or None, summary="charged_items")
+    timer = svc.journal.stop(timer, svc.sigb, None)  # the verdict is in
     messages = tuple(verbatim(m) for m in getattr(info, "screen_messages", ()) if m)
     if getattr(info, "valid_patron", None) is False or not (info.valid_patron or info.personal_name):
-        _refuse(svc, session, UNKNOWN_CARD, messages, "unknown-card")
+        _refuse(svc, session, UNKNOWN_CARD, messages, "unknown-card", timer)
         return None
     if pin is not None and getattr(info, "valid_pin", None) is False:
-        _refuse(svc, session, WRONG_PIN, messages, "wrong-pin")
+        _refuse(svc, session, WRONG_PIN, messages, "wrong-pin", timer)
         return None
     flags = getattr(info, "status", None)
     blocks = tuple(name for name in BLOCK_FLAGS if flags is not None and getattr(flags, name, False))
@@ -83,17 +89,20 @@ def _identify_online(
     if not can_borrow:
         patterns = svc.config.circulation.refusal_codes
         reason = refusals.classify("login", info, flags=blocks, patterns=patterns)
-    svc.journal.transaction("login", "ok" if can_borrow else "refused", reason=reason)
+    svc.journal.transaction(
+        "login", "ok" if can_borrow else "refused", reason=reason, timer=timer, sigb=svc.sigb
+    )
     charged = {str(i).strip() for i in getattr(info, "charged_items", ()) or ()}
     return PatronContext(card, pin, offline=False, charged_items=charged, status_flags=blocks)
 
 
 def _identify_offline(
-    svc: Services, session: PatronSession, card: str, pin: str | None
+    svc: Services, session: PatronSession, card: str, pin: str | None, timer: ItemTimer
 ) -> PatronContext | None:
     refusal = offline.identify_offline(svc, card)
+    timer = svc.journal.stop(timer, svc.sigb, None)
     if refusal is not None:
-        _refuse(svc, session, refusal, (), "offline-policy", offline=True)
+        _refuse(svc, session, refusal, (), "offline-policy", timer, offline=True)
         return None
     can_borrow = svc.config.offline.checkouts_allowed
     session.update(
@@ -107,7 +116,7 @@ def _identify_offline(
         offline=True,
         error=None,
     )
-    svc.journal.transaction("login", "ok", offline=True)
+    svc.journal.transaction("login", "ok", timer=timer, sigb=svc.sigb, offline=True)
     return PatronContext(card, pin, offline=True)
 
 
@@ -117,10 +126,11 @@ def _refuse(
     error: Message,
     messages: tuple[Message, ...],
     reason: str,
+    timer: ItemTimer,
     offline: bool = False,
 ) -> None:
     session.update(valid=False, error=error, messages=messages, offline=offline)
-    svc.journal.transaction("login", "refused", reason=reason, offline=offline)
+    svc.journal.transaction("login", "refused", reason=reason, timer=timer, sigb=svc.sigb, offline=offline)
 
 
 def end(svc: Services, patron: PatronContext | None) -> None:

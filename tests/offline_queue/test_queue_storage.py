@@ -110,7 +110,9 @@ def test_fresh_files_record_their_migrations(tmp_path: Path) -> None:
         assert rows == [{"migration_set": "borne.offline_queue", "name": "m001_transactions"},
                         {"migration_set": "borne.offline_queue", "name": "m002_staff_report"}]
     with EventJournal(tmp_path / "j.db") as journal:
-        assert journal.migrations == ["m001_circulation", "m002_gates_and_encoding", "m003_events"]
+        assert journal.migrations == [
+            "m001_circulation", "m002_gates_and_encoding", "m003_events", "m004_transaction_duration_nullable"
+        ]
 
 
 def _old_queue(path: Path) -> None:
@@ -150,11 +152,16 @@ def test_an_older_journal_is_migrated_and_keeps_its_rows(tmp_path: Path) -> None
         JOURNAL_SCHEMA.migrations.apply(db, stop_before="m002_gates_and_encoding")
     db.execute("INSERT INTO errors (station_id, at, component, error) VALUES ('K0', '2024-12-01', 'reader', "
                "'ReaderTimeout')")
+    db.execute("INSERT INTO transactions (station_id, at, kind, outcome, duration_ms) VALUES ('K0', "
+               "'2024-12-01', 'checkout', 'ok', 812.5)")
     db.close()
     with EventJournal(path, station_id="K1") as journal:
-        assert journal.migrations[-1] == "m003_events"
+        assert journal.migrations[-1] == "m004_transaction_duration_nullable"
         assert journal.query("SELECT station_id, error FROM errors") == [{"station_id": "K0",
                                                                          "error": "ReaderTimeout"}]
+        journal.record_transaction("checkout", "refused", duration_ms=None, reason="incomplete-set")
+        assert journal.query("SELECT station_id, duration_ms FROM transactions ORDER BY id") == [
+            {"station_id": "K0", "duration_ms": 812.5}, {"station_id": "K1", "duration_ms": None}]
         journal.record_alarm("secured-item")
 
 
