@@ -20,6 +20,13 @@ Models (plain Python, change events; see :mod:`kiosk.circulation.models`):
 Start-up order matters for the invariant: reach the SIGB (or go offline),
 settle the intent log (:mod:`kiosk.circulation.recovery`), replay the offline
 queue, and only then accept patrons.
+
+Reader health: ``status.reader_ok`` follows each pad poll, and, when the driver
+offers ``add_connection_listener`` (a reconnecting transport), the station is
+also told at once when the reader is unplugged and when the driver has
+reconnected. The listener runs on the transport's thread, so it only queues the
+change for the worker (woken at once when running; drained by the next
+:meth:`Station.step` otherwise).
 """
 
 from __future__ import annotations
@@ -124,6 +131,8 @@ class Station:
         self.last_recovery: RecoveryReport | None = None
         self.metrics_endpoint: Any = None
         self.status.update(staff_alerts=len(self.intents.alerts()))
+        self._reader_lost_at: float | None = None
+        self._listen_to_reader(reader)
 
     @classmethod
     def from_config(cls, config: KioskConfig) -> Station:
@@ -245,6 +254,8 @@ class Station:
 
     def step(self) -> None:
         """One cycle: SIGB health, pad inventory and new tags, sets, inactivity."""
+        if self._thread is None:
+            self._drain_commands()
         self._health()
         if self.status.mode not in (Mode.IDENTIFYING, Mode.STAFF):
             try:
@@ -263,6 +274,41 @@ class Station:
                 if changes.arrived and self.svc.offline:
                     self._refresh_queue()  # offline transactions were queued: the banner and staff see them
         self._tick()
+
+    def _listen_to_reader(self, reader: ItemReader) -> None:
+        add = getattr(reader, "add_connection_listener", None)  # optional in the ItemReader protocol
+        if add is None:
+            return
+        try:
+            add(self._on_reader_connection)
+        except ReaderError as exc:  # opened with reconnect=False: polls alone tell the reader's health
+            log.info("reader gives no connection events: %s", exc)
+
+    def _on_reader_connection(self, state: str, error: BaseException | None) -> None:
+        """Transport thread: hand the change over to the worker (never touch the models here)."""
+        self._commands.put((Future(), self._reader_connection_changed, (state, error)))
+
+    def _drain_commands(self) -> None:
+        """Without a worker thread, run what other threads queued (reader connection changes)."""
+        while True:
+            try:
+                future, fn, args = self._commands.get_nowait()
+            except queue_mod.Empty:
+                return
+            self._run_command(future, fn, args)
+
+    def _reader_connection_changed(self, state: str, error: BaseException | None) -> None:
+        if state == "disconnected":
+            self._reader_lost_at = time.monotonic()
+            gone = error if isinstance(error, ReaderError) else ReaderError(f"reader disconnected: {error}")
+            self._reader_failed(gone)
+        elif state == "connected":
+            if self._reader_lost_at is not None:
+                after = round(time.monotonic() - self._reader_lost_at, 3)
+                self.journal.event("reader-reconnected", after_s=after)
+                self._reader_lost_at = None
+            if not self.status.reader_ok:
+                self.status.update(reader_ok=True, reader_error=None)
 
     def _reader_failed(self, exc: ReaderError) -> None:
         if self.status.reader_ok:
