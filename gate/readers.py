@@ -11,6 +11,14 @@ network link drops. A ``ReaderSlot`` owns one reader:
 
 Errors about one tag (it left the field mid-read) are not the reader's health.
 State changes are reported through ``on_change(name, state, error)``.
+
+When the driver offers ``add_connection_listener`` (a reconnecting transport;
+readers opened with ``reconnect=False`` refuse it and are watched by the poll
+loop alone), the slot subscribes to each reader it opens: an unplug marks it
+``down`` at once and the driver's own reconnection marks it ``ok`` again. The
+listener runs on the transport's thread, like the reconnect thread it only
+changes the slot's state under its lock and calls ``on_change`` (the monitor
+model and the metrics are thread-safe readers of it).
 """
 
 from __future__ import annotations
@@ -46,6 +54,7 @@ class ReaderSlot:
         self.losses = 0
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
+        self._lock = threading.Lock()  # state changes come from the poll, reconnect and transport threads
 
     def start(self) -> None:
         """First connection attempt (in the caller's thread), then the background retries if it failed."""
@@ -62,8 +71,28 @@ class ReaderSlot:
             reader.close()
             return False
         self.reader, self.consecutive_errors = reader, 0
+        self._listen(reader)
         self._set(OK, None)
         return True
+
+    def _listen(self, reader: ItemReader) -> None:
+        add = getattr(reader, "add_connection_listener", None)  # optional in the ItemReader protocol
+        if add is None:
+            return
+        try:
+            add(lambda state, error: self._connection_changed(reader, state, error))
+        except ReaderError as exc:
+            log.info("reader %s gives no connection events: %s", self.name, exc)
+
+    def _connection_changed(self, reader: ItemReader, state: str, error: BaseException | None) -> None:
+        """Transport thread: the driver lost or regained its link."""
+        if reader is not self.reader:  # a reader the slot has already closed
+            return
+        if state == "disconnected":
+            self._lost(str(error) if error else "reader disconnected")
+        elif state == "connected":
+            self.consecutive_errors = 0
+            self._set(OK, None)
 
     def succeeded(self) -> None:
         self.consecutive_errors = 0
@@ -74,10 +103,15 @@ class ReaderSlot:
         if not isinstance(exc, ReaderGone) and self.consecutive_errors < self.max_errors:
             log.warning("reader %s: %s (%d in a row)", self.name, exc, self.consecutive_errors)
             return
-        self.losses += 1
+        self._lost(str(exc))
         self._close_reader()
-        self._set(DOWN, str(exc))
         self._spawn_reconnect()
+
+    def _lost(self, error: str) -> None:
+        with self._lock:
+            if self.state == OK:  # once per loss, whether the listener or the poll noticed first
+                self.losses += 1
+        self._set(DOWN, error)
 
     def _spawn_reconnect(self) -> None:
         if self._stop.is_set() or (self._thread is not None and self._thread.is_alive()):
@@ -94,8 +128,9 @@ class ReaderSlot:
                 return
 
     def _set(self, state: str, error: str | None) -> None:
-        changed = (state, error) != (self.state, self.error)
-        self.state, self.error = state, error
+        with self._lock:
+            changed = (state, error) != (self.state, self.error)
+            self.state, self.error = state, error
         if changed:
             if state == DOWN:
                 log.error("reader %s is down: %s", self.name, error)
