@@ -27,6 +27,7 @@ import itertools
 import logging
 import sqlite3
 import threading
+import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -147,7 +148,7 @@ def connect(path: str | Path, *, what: str, synchronous: str, busy_timeout: floa
             conn = sqlite3.connect(str(path), timeout=busy_timeout, isolation_level=None,
                                    check_same_thread=False)
         try:
-            _configure(conn, path, what, synchronous, readonly)
+            _configure(conn, path, what, synchronous, readonly, busy_timeout)
         except BaseException:
             conn.close()
             raise
@@ -155,18 +156,39 @@ def connect(path: str | Path, *, what: str, synchronous: str, busy_timeout: floa
 
 
 def _configure(conn: sqlite3.Connection, path: str | Path, what: str, synchronous: str,
-               readonly: bool) -> None:
+               readonly: bool, busy_timeout: float) -> None:
     conn.execute("PRAGMA foreign_keys = ON")
     # Freed space is overwritten with zeros: erased patron identifiers do not linger in free pages.
     conn.execute("PRAGMA secure_delete = ON")
     if readonly:
         return
-    mode = conn.execute("PRAGMA journal_mode = WAL").fetchone()[0]
+    mode = _set_wal(conn, busy_timeout)
     if str(mode).lower() != "wal":
         raise StorageError(
             f"{path}: the {what} needs SQLite WAL mode but the file system refused it (journal mode "
             f"{mode!r}). Put the file on a local disk (not a network share).", path)
     conn.execute(f"PRAGMA synchronous = {synchronous}")
+
+
+def _set_wal(conn: sqlite3.Connection, busy_timeout: float) -> str:
+    """``PRAGMA journal_mode = WAL``, waiting up to ``busy_timeout`` for other connections.
+
+    Switching a file to WAL takes an exclusive lock, and SQLite answers ``SQLITE_BUSY`` at once instead of
+    calling the busy handler when another connection holds any lock, e.g. a second process opening the same
+    fresh file at the same moment. So the switch is retried here until the busy timeout, like any other lock
+    wait; once a file is in WAL (the mode is persistent) the pragma needs no lock and returns at once.
+    """
+    deadline = time.monotonic() + busy_timeout
+    delay = 0.001
+    while True:
+        try:
+            return str(conn.execute("PRAGMA journal_mode = WAL").fetchone()[0])
+        except sqlite3.OperationalError as exc:
+            if (getattr(exc, "sqlite_errorcode", 0) or 0) & 0xFF != sqlite3.SQLITE_BUSY \
+                    or time.monotonic() + delay > deadline:
+                raise
+        time.sleep(delay)
+        delay = min(delay * 2, 0.05)
 
 
 def open_database(path: str | Path, schema: Schema, *, synchronous: str, busy_timeout: float = 5.0,
