@@ -12,7 +12,9 @@ from datetime import datetime
 from typing import Any
 
 from sip2.messages import (
+    AlertType,
     CirculationStatus,
+    MediaType,
     Message,
     PatronStatusFlags,
 )
@@ -47,6 +49,8 @@ def describe(message: Message) -> list[str]:
             continue
         if f.name == "circulation_status":
             value = _circulation(value)
+        elif isinstance(value, MediaType | AlertType):
+            value = _named(value)
         lines.append(f"{f.name}: {_text(value)}")
         if f.name == "due_date_raw" and getattr(message, "due_date", None) is not None:
             lines.append(f"due_date: {message.due_date:%Y-%m-%d %H:%M}")  # type: ignore[attr-defined]
@@ -84,6 +88,11 @@ def _text(value: Any) -> str:
     if isinstance(value, frozenset):
         return " ".join(sorted(value))
     return str(value)
+
+
+def _named(code: enum.Enum) -> str:
+    """``book (001)``: a code table member's name, then the code as sent (unknown codes stay raw strings)."""
+    return f"{code.name.lower().replace('_', ' ')} ({code.value})"
 
 
 def _circulation(status: int) -> str:

@@ -81,6 +81,14 @@ def test_json_and_text_show_the_wire_values() -> None:
     assert "circulation_status: 03 (available)" in render.describe(item)
     checkin = codec.decode(KOHA_CHECKIN_HOLD)
     assert json.loads(json.dumps(render.to_json_dict(checkin)))["alert_type"] == "02"
+    assert "alert_type: hold other branch (02)" in render.describe(checkin)
+
+
+def test_describe_names_media_types_and_keeps_unknown_codes_raw() -> None:
+    book = codec.decode(b"1803020120140226    203140AB03010824124004|AJHeavy metal|CK001|\r")
+    assert "media_type: book (001)" in render.describe(book)
+    odd = codec.decode(b"1803020120140226    203140AB03010824124004|AJHeavy metal|CK042|\r")
+    assert "media_type: 042" in render.describe(odd)
 
 
 @given(status=st.integers(0, 99), marker=st.integers(0, 99), media=st.from_regex(r"\A[0-9]{3}\Z"))
