@@ -35,7 +35,8 @@ from contextlib import ExitStack
 from dataclasses import replace
 
 from drivers.outputs.simulated import SimulatedOutput
-from gate.config import Sip2Config, parse_config
+from gate.config import parse_config
+from gate.demo import with_simulated_sigb
 from gate.service import build_gate
 from gate.store import GateDatabase
 from simulators.gate_traffic import (
@@ -109,18 +110,7 @@ def run_traffic(
 ) -> dict:
     branches = {b.code: b.isil for b in dataset.branches}
     config = parse_config(CONFIG.format(mode=mode, identify="true" if identify else "false"))
-    host, port = sigb.address
-    account = dataset.accounts[0]
-    config = replace(
-        config,
-        sip2=Sip2Config(
-            host=host,
-            port=port,
-            username=account.username,
-            password=account.password,
-            institution_id=dataset.institution_id,
-        ),
-    )
+    config = with_simulated_sigb(config, sigb, dataset)
     misprogrammed = 0.5 if identify else 0.0  # without identification only items may carry the secured AFI
     profile = TrafficProfile(
         visitors_per_minute=40,

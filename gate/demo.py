@@ -83,6 +83,16 @@ def demo_config(config: GateConfig | None, mode: str | None, log_path: str) -> G
     return replace(base, mode=mode or base.mode, log=replace(base.log, path=log_path))
 
 
+def with_simulated_sigb(config: GateConfig, sigb: Any, dataset: Any) -> GateConfig:
+    """The same gate configuration, looking titles and states up on a running simulated SIGB."""
+    host, port = sigb.address
+    account = dataset.accounts[0]
+    return replace(config, sip2=Sip2Config(
+        host=host, port=port, username=account.username, password=account.password,
+        institution_id=dataset.institution_id,
+    ))
+
+
 def build_world(
     config: GateConfig, stack: ExitStack, options: DemoOptions, listener: GateListener | None = None
 ) -> DemoWorld:
@@ -93,18 +103,7 @@ def build_world(
 
     dataset = load_sample_dataset()
     sigb = stack.enter_context(SimulatedSIGB(dataset))
-    host, port = sigb.address
-    account = dataset.accounts[0]
-    config = replace(
-        config,
-        sip2=Sip2Config(
-            host=host,
-            port=port,
-            username=account.username,
-            password=account.password,
-            institution_id=dataset.institution_id,
-        ),
-    )
+    config = with_simulated_sigb(config, sigb, dataset)
     field = RFField(airtime=True, seed=options.seed)
     branches = {b.code: b.isil for b in dataset.branches}
     profile = TrafficProfile(
