@@ -70,6 +70,37 @@ class TagRead:
     decoded: DecodedTag
 
 
+@dataclass(frozen=True, slots=True)
+class InventoryRead:
+    """A tag found by an inventory that returned its memory too (NXP INVENTORY READ)."""
+
+    uid: bytes
+    first_block: int
+    data: bytes  # tag memory order
+    antenna: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class InventoryReadResult:
+    """One inventory-read round: the tags that answered cleanly, and how many answers collided."""
+
+    tags: tuple[InventoryRead, ...] = ()
+    collisions: int = 0
+
+
+@runtime_checkable
+class InventoryReader(Protocol):
+    """Optional capability: find tags and read their first blocks in one exchange.
+
+    Readers with a raw ISO 15693 mode offer it for NXP ICODE tags. ``one_slot=True`` asks
+    every tag at once (cheapest when one tag or none answers; several answering tags give
+    ``collisions=1`` and no tags); ``one_slot=False`` runs one 16-slot round.
+    """
+
+    def inventory_read(self, first: int, count: int, afi: int | None = None, *,
+                       one_slot: bool = True) -> InventoryReadResult: ...
+
+
 #: ``listener(state, error)``: ``("disconnected", ReaderGone)`` when the link drops, ``("connected", None)``
 #: when the driver has reconnected.
 ConnectionListener = Callable[[str, "BaseException | None"], None]

@@ -39,6 +39,10 @@ class AddressError(ReaderError):
     """Block number outside the tag's memory."""
 
 
+class Unsupported(ReaderError):
+    """The reader does not know this command, or not in its current mode (use another way)."""
+
+
 class ReaderTimeout(ReaderError):
     """The reader did not answer in time (it also stays silent on malformed frames)."""
 

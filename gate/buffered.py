@@ -31,6 +31,9 @@ from .identify import NotReadable, TagIdentifier
 
 
 class BufferedInventory:
+    # Records come from the reader's own cycle: no host-driven inventory read in this mode.
+    inventory_read = None
+
     def __init__(self, reader: ItemReader, identifier: TagIdentifier | None = None) -> None:
         self.reader, self.identifier = reader, identifier
         reader.init_buffer()  # type: ignore[attr-defined]

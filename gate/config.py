@@ -48,6 +48,9 @@ class PolicyConfig:
     identify: bool = True
     # Blocks read to identify a tag (ISO 28560-2 puts identifier, owner and usage first).
     identify_blocks: int = 8
+    # AFI mode: find and identify secured tags in one exchange (NXP FAST INVENTORY READ) when
+    # the reader offers it, instead of an inventory followed by a memory read.
+    inventory_read: bool = True
 
 
 @dataclass(frozen=True, slots=True)
@@ -300,6 +303,7 @@ def _policy(s: _Section) -> PolicyConfig:
         alarm_unidentified=s.flag("alarm_unidentified", True),
         identify=s.flag("identify", True),
         identify_blocks=s.integer("identify_blocks", 8, 1, 256),
+        inventory_read=s.flag("inventory_read", True),
     )
     s.finish()
     return policy

@@ -65,9 +65,7 @@ class TagIdentifier:
         except TAG_ERRORS:
             self.failures += 1
             return None
-        self._cache[uid] = (self.clock(), decoded)
-        if len(self._cache) > self.size:
-            self._cache.popitem(last=False)
+        self._store(uid, decoded)
         return decoded
 
     def _read(self, reader: ItemReader, uid: bytes, dsfid: int | None) -> DecodedTag:
@@ -86,6 +84,24 @@ class TagIdentifier:
         count = info.block_count or self.blocks
         data = reader.read_blocks(uid, 0, count).data
         return iso28560.decode(data, dsfid if dsfid is not None else info.dsfid)
+
+    def from_memory(self, reader: ItemReader, uid: bytes, first_block: int, data: bytes) -> DecodedTag | None:
+        """Identify from blocks an inventory read already returned; read the rest only if they fall short."""
+        decoded = self.cached(uid)
+        if decoded is not None:
+            self.hits += 1
+            return decoded
+        if first_block == 0:
+            decoded = iso28560.decode(data)
+            if _complete(data, decoded):
+                self._store(uid, decoded)
+                return decoded
+        return self.identify(reader, uid)
+
+    def _store(self, uid: bytes, decoded: DecodedTag) -> None:
+        self._cache[uid] = (self.clock(), decoded)
+        if len(self._cache) > self.size:
+            self._cache.popitem(last=False)
 
     def prime(self, uid: bytes, decoded: DecodedTag) -> None:
         """Cache content obtained without a read (buffered-read records carry data blocks)."""

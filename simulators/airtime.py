@@ -8,7 +8,8 @@ high data rate on one subcarrier):
 
 - reader → tag: a byte is 4 pairs of bits of 1024/fc (75.52 µs) = 302.08 µs, plus SOF
   75.52 µs and EOF 37.76 µs;
-- tag → reader: a bit is 512/fc = 37.76 µs, SOF and EOF 2048/fc = 151.04 µs each;
+- tag → reader: a bit is 512/fc = 37.76 µs, SOF and EOF 2048/fc = 151.04 µs each; the NXP
+  FAST commands (FAST INVENTORY READ) answer at twice that rate, every tag timing halved;
 - every frame carries a 2-byte CRC (counted here, callers pass payload sizes);
 - t1 = 4352/fc (tag waits before answering), t2 = 4192/fc (reader waits before the next
   request), t3 = t1 + tag SOF (reader gives up on a silent slot).
@@ -38,6 +39,7 @@ READER_EOF_S = 512 / FC_HZ
 TAG_BIT_S = 512 / FC_HZ  # high data rate, single subcarrier (26.48 kbit/s)
 TAG_SOF_S = 2048 / FC_HZ
 TAG_EOF_S = 2048 / FC_HZ
+FAST_FACTOR = 2  # NXP FAST commands answer at twice the high data rate (52.97 kbit/s)
 T1_S = 4352 / FC_HZ
 T2_S = 4192 / FC_HZ
 T3_S = T1_S + TAG_SOF_S
@@ -55,17 +57,19 @@ def request_time(payload_bytes: int) -> float:
     return READER_SOF_S + (payload_bytes + CRC_BYTES) * READER_BYTE_S + READER_EOF_S
 
 
-def response_time(payload_bytes: int) -> float:
+def response_time(payload_bytes: int, fast: bool = False) -> float:
     """Duration of a tag → reader frame carrying ``payload_bytes`` (flags…data, CRC added)."""
-    return TAG_SOF_S + (payload_bytes + CRC_BYTES) * 8 * TAG_BIT_S + TAG_EOF_S
+    duration = TAG_SOF_S + (payload_bytes + CRC_BYTES) * 8 * TAG_BIT_S + TAG_EOF_S
+    return duration / FAST_FACTOR if fast else duration
 
 
-def transaction_time(request_bytes: int, response_bytes: int | None, programming: float = 0.0) -> float:
+def transaction_time(request_bytes: int, response_bytes: int | None, programming: float = 0.0,
+                     fast: bool = False) -> float:
     """One request and its answer (``None``: nobody answered, the reader waits t3 or the write timeout)."""
     if response_bytes is None:
         wait = MAX_PROGRAMMING_S if programming else T3_S
         return request_time(request_bytes) + wait
-    return request_time(request_bytes) + T1_S + programming + response_time(response_bytes) + T2_S
+    return request_time(request_bytes) + T1_S + programming + response_time(response_bytes, fast) + T2_S
 
 
 def inventory_request_bytes(mask_bits: int = 0, afi: bool = False) -> int:
@@ -135,6 +139,29 @@ def inventory_time(n_tags: int, uids: Sequence[bytes] | None = None,
 def single_slot_poll_time(afi: bool = True, answered: bool = True) -> float:
     """One-slot inventory (a gate asking 'is any secured item there?')."""
     return round_time(0, 1 if answered else 0, afi=afi, slots=1)
+
+
+def inventory_read_request_bytes(afi: bool = True, mask_bits: int = 0) -> int:
+    """NXP (FAST) INVENTORY READ: flags, command, manufacturer, [AFI], mask length, mask, block, count."""
+    return 3 + (1 if afi else 0) + 1 + (mask_bits + 7) // 8 + 2
+
+
+def inventory_read_answer_bytes(n_blocks: int, uid_bytes: int = 8, block_size: int = 4) -> int:
+    return 1 + uid_bytes + n_blocks * block_size
+
+
+def inventory_read_time(n_blocks: int, answered: bool = True, fast: bool = True, afi: bool = True) -> float:
+    """One-slot NXP (FAST) INVENTORY READ: the UID and ``n_blocks`` of one tag in a single exchange."""
+    answer = inventory_read_answer_bytes(n_blocks) if answered else None
+    return transaction_time(inventory_read_request_bytes(afi), answer, fast=fast)
+
+
+def slotted_round_time(request_bytes: int, answer_bytes: int, answered_slots: int, fast: bool = False,
+                       slots: int = SLOTS) -> float:
+    """A 16-slot round of any inventory-type request whose answers are ``answer_bytes`` long."""
+    busy = T1_S + response_time(answer_bytes, fast) + T2_S + READER_EOF_S
+    silent = T3_S + READER_EOF_S
+    return request_time(request_bytes) + answered_slots * busy + (slots - answered_slots) * silent
 
 
 def read_blocks_time(n_blocks: int, block_size: int = 4, security_status: bool = False) -> float:

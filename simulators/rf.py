@@ -31,6 +31,7 @@ from dataclasses import dataclass, field
 from simulators import airtime as air
 from simulators.airtime import INVENTORY_RESPONSE_BYTES
 from simulators.tags import (
+    FAST_COMMANDS,
     FLAG_AFI,
     FLAG_INVENTORY,
     FLAG_ONE_SLOT,
@@ -206,9 +207,30 @@ class RFField:
             programs = len(request) > 1 and request[1] in PROGRAMMING_COMMANDS
             programming = self.programming_time if programs else 0.0
             longest = max((len(r) for r in responses), default=None)
-            duration = air.transaction_time(len(request), longest, programming)
+            duration = air.transaction_time(len(request), longest, programming, fast=_fast(request))
         self._spend(duration)
         return reply
+
+    def transact_slots(self, request: bytes, antennas: Iterable[int] | None = None) -> dict[int, FieldReply]:
+        """One 16-slot round of an inventory-type request (e.g. NXP INVENTORY READ): answers by slot.
+
+        A tag answers in the slot numbered by the 4 UID bits after the request's mask.
+        """
+        mask_bits = _mask_length(request)
+        with self._lock:
+            self.stats.requests += 1
+            heard: dict[int, list[bytes]] = {}
+            for placement in self._hearing(antennas):
+                answer = placement.tag.handle(request)
+                if answer is not None and self._answers(placement):
+                    slot = (int.from_bytes(placement.tag.uid_air, "little") >> mask_bits) & 0xF
+                    heard.setdefault(slot, []).append(answer)
+            replies = {slot: FieldReply(tuple(answers)) for slot, answers in sorted(heard.items())}
+            self.stats.collisions += sum(reply.collision for reply in replies.values())
+            longest = max((len(a) for answers in heard.values() for a in answers), default=0)
+            duration = air.slotted_round_time(len(request), longest, len(replies), fast=_fast(request))
+        self._spend(duration)
+        return replies
 
     def inventory(self, afi: int | None = None, slots: int = 16,
                   antennas: Iterable[int] | None = None) -> InventoryOutcome:
@@ -264,3 +286,13 @@ class RFField:
         self.air_time += duration
         if self.airtime and duration > 0:
             self._sleep(duration)
+
+
+def _fast(request: bytes) -> bool:
+    return len(request) > 1 and request[1] in FAST_COMMANDS
+
+
+def _mask_length(request: bytes) -> int:
+    """Mask length of an inventory-type request: after flags, command, [manufacturer], [AFI]."""
+    offset = 2 + (1 if request[1] >= 0xA0 else 0) + (1 if request[0] & FLAG_AFI else 0)
+    return request[offset] if len(request) > offset else 0

@@ -15,8 +15,8 @@ so every reader protocol exercises the same chip behaviour.
 Modelled: ISO 15693 mandatory/optional commands (inventory with AFI and mask, stay quiet,
 select, reset to ready, read/write/lock single blocks, read multiple blocks with block
 security status, write/lock AFI and DSFID, system information, multiple block security
-status) and NXP custom commands (set/reset/lock EAS, EAS alarm, password protect EAS/AFI,
-get random number, set/write/lock password). A wrong password mutes the tag until it
+status) and NXP custom commands ((fast) inventory read, set/reset/lock EAS, EAS alarm,
+password protect EAS/AFI, get random number, set/write/lock password). A wrong password mutes the tag until it
 leaves the field or the reader resets RF, as on the real chip.
 
 Faults for tests: :class:`TagFaults` gives programming failures (ISO error 0x13), weak
@@ -69,6 +69,10 @@ ERR_ALREADY_LOCKED = 0x11
 ERR_LOCKED = 0x12
 ERR_NOT_PROGRAMMED = 0x13
 ERR_NOT_LOCKED = 0x14
+
+# NXP custom inventory commands answering with memory; the FAST one answers at twice the data rate.
+INVENTORY_READ_COMMANDS = frozenset({0xA0, 0xA1})
+FAST_COMMANDS = frozenset({0xA1})
 
 # Commands that program EEPROM (programming time, write faults).
 PROGRAMMING_COMMANDS = frozenset({0x21, 0x22, 0x27, 0x28, 0x29, 0x2A, 0xA2, 0xA3, 0xA4, 0xA6, 0xB4, 0xB5})
@@ -198,7 +202,11 @@ class SlixTag:
             return None
         flags, command = request[0], request[1]
         if flags & FLAG_INVENTORY:
-            return self._inventory(flags, command, request[2:]) if command == 0x01 else None
+            if command == 0x01:
+                return self._inventory(flags, command, request[2:])
+            if command in INVENTORY_READ_COMMANDS:
+                return self._inventory_read(flags, request[2:])
+            return None
         body = request[2:]
         if command >= 0xA0:
             if not body or body[0] != NXP_MANUFACTURER:
@@ -238,6 +246,32 @@ class SlixTag:
         if mask_bits > 64 or (uid ^ mask) & ((1 << mask_bits) - 1):
             return None
         return bytes([0x00, self.dsfid]) + self.uid_air
+
+    def _inventory_read(self, flags: int, body: bytes) -> bytes | None:
+        """NXP (FAST) INVENTORY READ: answer the anticollision request with memory (and the UID rest)."""
+        if self.state == "quiet" or len(body) < 2 or body[0] != NXP_MANUFACTURER:
+            return None
+        body = body[1:]
+        if flags & FLAG_AFI:
+            if not afi_matches(body[0], self.afi):
+                return None
+            body = body[1:]
+        mask_bits = body[0] if body else 0xFF
+        mask_len = (mask_bits + 7) // 8
+        if mask_bits > 64 or len(body) < 3 + mask_len:
+            return None  # format error: the tag stays silent
+        mask = int.from_bytes(body[1:1 + mask_len], "little")
+        if (int.from_bytes(self.uid_air, "little") ^ mask) & ((1 << mask_bits) - 1):
+            return None
+        first, count = body[1 + mask_len], body[2 + mask_len] + 1
+        if first >= self.block_count:
+            return None
+        last = min(first + count, self.block_count)  # a range past the memory answers up to its last block
+        data = bytes(self.memory[first * BLOCK_SIZE:last * BLOCK_SIZE])
+        if flags & FLAG_OPTION:
+            known = mask_bits + (0 if flags & FLAG_ONE_SLOT else 4)
+            data = self.uid_air[known // 8:] + data
+        return _ok(data)
 
     # -- programming with faults ------------------------------------------------------
     def _program(self, apply: Callable[[], None], tear: Callable[[], None] | None = None) -> bytes | None:

@@ -34,6 +34,15 @@ Inventory MODE bits: MORE (0x80) is documented in every manual; the antenna-sele
 (0x10, followed by an ANT_SEL bitmask) and the AFI bit (0x01, followed by the AFI byte)
 come from the multi-antenna/AFI-capable models' manuals and are flagged for checking on
 real hardware (``docs/hardware-testing.md``).
+
+Transparent command [0xBF] (manual H60301-3e-ID-B §8.6): the reader sends an ISO 15693
+request frame unchanged and returns the tag's raw answer in air order, its CRC included
+(the reader checks it). MODE 4 is an inventory request: with the 1-slot flag the reader
+returns the one answer; in a 16-slot round it closes each slot after EOF-PULSE-DELAY and
+returns one RSP-LENGTH record per answering slot, status 0x02 when a record failed its CRC
+(the host finds which). HDR_RL (MODE bit 6, firmware 1.04.06 on) receives answers at
+53 kbit/s, as NXP FAST commands send them. Newer firmware names the reserved word after
+RSP-LENGTH CMD-RSP-DELAY; Borne sends 0 there.
 """
 
 from __future__ import annotations
@@ -50,6 +59,7 @@ from drivers.errors import (
     NoTag,
     ProtocolError,
     ReaderError,
+    Unsupported,
     WriteFailed,
 )
 
@@ -70,6 +80,7 @@ CMD_RF_RESET = 0x69
 CMD_RF_ONOFF = 0x6A
 CMD_ISO = 0xB0
 CMD_CUSTOM = 0xB1
+CMD_TRANSPARENT = 0xBF
 CMD_READ_BUFFER = 0x22
 CMD_BUFFER_INFO = 0x31
 CMD_CLEAR_BUFFER = 0x32
@@ -99,6 +110,15 @@ NXP_EAS_ALARM = 0xA5
 NXP_PASSWORD_PROTECT = 0xA6
 NXP_GET_RANDOM = 0xB2
 NXP_SET_PASSWORD = 0xB3
+
+# [0xBF] ISO 15693 transparent command (manual H60301-3e-ID-B §8.6): MODE bits 3..0 and HDR_RL.
+TRANSPARENT_READ = 0x01
+TRANSPARENT_WRITE = 0x02
+TRANSPARENT_WRITE_OPTION = 0x03
+TRANSPARENT_INVENTORY = 0x04
+TRANSPARENT_WRITE_GRID = 0x05
+TRANSPARENT_FAST_RETURN = 0x40  # HDR_RL: receive the answer at 53 kbit/s (NXP FAST commands)
+EOF_PULSE_UNIT_S = 590e-9
 
 # MODE bytes.
 MODE_NON_ADDRESSED = 0x00
@@ -330,7 +350,8 @@ def status_error(response: Response, action: str) -> ReaderError | None:
                0x14: WriteFailed}.get(code, ReaderError) if code is not None else ReaderError
         return cls(f"{action}: {text}", status=status, detail=code)
     cls = {STATUS_NO_TRANSPONDER: NoTag, STATUS_CRC_ERROR: Collision, STATUS_WRITE_ERROR: WriteFailed,
-           STATUS_ADDRESS_ERROR: AddressError, STATUS_LENGTH_ERROR: ProtocolError}.get(status, ReaderError)
+           STATUS_ADDRESS_ERROR: AddressError, STATUS_LENGTH_ERROR: ProtocolError,
+           STATUS_UNKNOWN_COMMAND: Unsupported, STATUS_NOT_AVAILABLE: Unsupported}.get(status, ReaderError)
     return cls(f"{action}: {STATUS_TEXT.get(status, 'unknown reader status')}", status=status)
 
 
@@ -509,6 +530,31 @@ def parse_system_info(response: Response, uid: bytes | None = None) -> SystemInf
 def nxp(command: int, uid: bytes | None, payload: bytes = b"", option: bool = False) -> Request:
     """[0xB1][0x04] NXP custom command (``option`` is passed through in MODE bit 3)."""
     return Request(CMD_CUSTOM, bytes([MFR_NXP, command]) + _addressing(uid, 0x08 if option else 0) + payload)
+
+
+def transparent(mode: int, response_bytes: int, request: bytes, *, fast_return: bool = False,
+                delay: float = 0.0) -> Request:
+    """[0xBF] ISO 15693 transparent command: the reader sends ``request`` (an air frame without SOF,
+    CRC, EOF) as it is and returns the tag's answer, CRC included.
+
+    ``MODE RSP-LENGTH(2) reserved(2) [EOF-PULSE-DELAY(2) | MULTIPLE-302us-GRIDS(2)] REQUEST-DATA``;
+    RSP-LENGTH counts the bits of one answer (per slot in a 16-slot inventory), CRC included.
+    ``delay`` (seconds) goes into EOF-PULSE-DELAY (modes 3 and 4, 590 ns units: when the reader
+    closes a slot) or the 302 µs grid count (mode 5).
+    """
+    if mode not in (TRANSPARENT_READ, TRANSPARENT_WRITE, TRANSPARENT_WRITE_OPTION, TRANSPARENT_INVENTORY,
+                    TRANSPARENT_WRITE_GRID):
+        raise InvalidRequest(f"transparent mode must be 1..5, got {mode}")
+    bits = (response_bytes + 2) * 8
+    if not request or not 0 < bits <= 0xFFFF:
+        raise InvalidRequest(f"transparent command: empty request or bad answer length {response_bytes}")
+    payload = bytes([mode | (TRANSPARENT_FAST_RETURN if fast_return else 0)]) + bits.to_bytes(2, "big")
+    payload += b"\x00\x00"
+    if mode in (TRANSPARENT_WRITE_OPTION, TRANSPARENT_INVENTORY):
+        payload += min(0xFFFF, round(delay / EOF_PULSE_UNIT_S)).to_bytes(2, "big")
+    elif mode == TRANSPARENT_WRITE_GRID:
+        payload += min(0xFFFF, round(delay / 302e-6)).to_bytes(2, "big")
+    return Request(CMD_TRANSPARENT, payload + bytes(request))
 
 
 def software_version() -> Request:

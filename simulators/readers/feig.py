@@ -5,7 +5,9 @@ Requests are parsed with the driver's own :class:`~drivers.feig.protocol.FramePa
 15693 requests a real reader sends: inventory with 16-slot anticollision (MORE
 continuation when the answer exceeds ``max_sets_per_reply`` data sets), Read Single /
 Read Multiple Blocks with the security status, one Write Single Block per block (ICODE
-SLIX has no Write Multiple), lock, AFI/DSFID, system information, NXP custom commands.
+SLIX has no Write Multiple), lock, AFI/DSFID, system information, NXP custom commands, and
+the [0xBF] transparent command (the host's own air frame: NXP FAST INVENTORY READ at the
+gate; an answer at the wrong rate or length, or overlapping answers, is status 0x02).
 Tag answers are translated back: UIDs to MSB first, block bytes reversed per block
 (``block_order``), ISO error codes as status 0x95 + code, silence as 0x01, overlapping
 answers as 0x02 (CRC error). Like the real reader it says nothing at all about a frame
@@ -28,7 +30,8 @@ from drivers.feig import protocol as p
 from drivers.transport import SerialSettings
 from simulators.readers.base import ReaderSimulator
 from simulators.readers.registry import register_simulator
-from simulators.rf import RFField
+from simulators.rf import FieldReply, RFField
+from simulators.tags import FAST_COMMANDS, FLAG_INVENTORY, FLAG_ONE_SLOT, with_air_crc
 
 ISO_HIGH_RATE = 0x02
 ISO_ADDRESS = 0x20
@@ -107,7 +110,7 @@ class FeigReaderSimulator(ReaderSimulator):
             p.CMD_RF_RESET: self._rf_reset, p.CMD_RF_ONOFF: self._rf_onoff, p.CMD_BAUD_DETECTION: _nothing,
             p.CMD_CPU_RESET: self._cpu_reset, p.CMD_READ_BUFFER: self._read_buffer,
             p.CMD_BUFFER_INFO: self._buffer_info, p.CMD_CLEAR_BUFFER: self._clear_buffer,
-            p.CMD_INIT_BUFFER: self._init_buffer,
+            p.CMD_INIT_BUFFER: self._init_buffer, p.CMD_TRANSPARENT: self._transparent,
         }.get(request.command)
         try:
             if handler is None:
@@ -284,6 +287,45 @@ class FeigReaderSimulator(ReaderSimulator):
         answer = self._transact(flags, command, uid, rest[:params], nxp=True)
         return answer if command == p.NXP_GET_RANDOM else b""
 
+    def _transparent(self, data: bytes) -> bytes | tuple[int, bytes]:
+        """[0xBF]: send the host's air frame as it is; return the raw answer (CRC included)."""
+        if self.mode == "buffered":
+            raise _Status(p.STATUS_NOT_AVAILABLE)
+        mode, fast_return = data[0] & 0x0F, bool(data[0] & p.TRANSPARENT_FAST_RETURN)
+        if not p.TRANSPARENT_READ <= mode <= p.TRANSPARENT_WRITE_GRID:
+            raise _Status(0x11)
+        bits = int.from_bytes(data[1:3], "big")
+        request = bytes(data[5 + (2 if mode >= p.TRANSPARENT_WRITE_OPTION else 0):])
+        if len(request) < 2 or len(data) < 5 or bits % 8:
+            raise _Status(p.STATUS_LENGTH_ERROR)
+        if not self.rf_on:
+            raise _Status(p.STATUS_NO_TRANSPONDER)
+        size, fast = bits // 8, request[1] in FAST_COMMANDS
+
+        def record(reply: FieldReply) -> bytes | None:
+            """The answer as the reader samples it, or None when it cannot be decoded."""
+            if reply.response is None or fast != fast_return or len(reply.response) + 2 != size:
+                return None
+            return with_air_crc(reply.response)
+
+        sixteen_slots = mode == p.TRANSPARENT_INVENTORY and request[0] & FLAG_INVENTORY and not (
+            request[0] & FLAG_ONE_SLOT)
+        if sixteen_slots:
+            replies = self.field.transact_slots(request)
+            if not replies:
+                raise _Status(p.STATUS_NO_TRANSPONDER)
+            records = [record(reply) for reply in replies.values()]
+            out = b"".join(r if r is not None else _garbled(replies_of, size)
+                           for r, replies_of in zip(records, replies.values(), strict=True))
+            return (p.STATUS_CRC_ERROR if None in records else p.STATUS_OK), out
+        reply = self.field.transact(request)
+        if reply.silent:
+            raise _Status(p.STATUS_NO_TRANSPONDER)
+        answer = record(reply)
+        if answer is None:
+            raise _Status(p.STATUS_CRC_ERROR)
+        return answer
+
     # -- reader control -------------------------------------------------------------------------
     def _version(self, data: bytes) -> bytes:
         return self.version
@@ -376,6 +418,17 @@ class FeigReaderSimulator(ReaderSimulator):
         if self._scanner is not None:
             self._scanner.join(timeout=1.0)
         super().close()
+
+
+def _garbled(reply: FieldReply, size: int) -> bytes:
+    """What a reader samples when answers overlap: their bits OR-ed (the CRC no longer holds)."""
+    out = bytearray(size)
+    for answer in reply.responses:
+        for i, byte in enumerate(with_air_crc(answer)[:size]):
+            out[i] |= byte
+    if len(set(reply.responses)) <= 1:  # one answer of the wrong length or rate: noise
+        out[-1] ^= 0xFF
+    return bytes(out)
 
 
 def _nothing(data: bytes) -> bytes:
