@@ -546,8 +546,10 @@ def transparent(mode: int, response_bytes: int, request: bytes, *, fast_return: 
                     TRANSPARENT_WRITE_GRID):
         raise InvalidRequest(f"transparent mode must be 1..5, got {mode}")
     bits = (response_bytes + 2) * 8
-    if not request or not 0 < bits <= 0xFFFF:
+    if not request or response_bytes < 0 or bits > 0xFFFF:
         raise InvalidRequest(f"transparent command: empty request or bad answer length {response_bytes}")
+    if not delay >= 0:  # NaN too
+        raise InvalidRequest(f"transparent command: delay must be 0 s or more, got {delay}")
     payload = bytes([mode | (TRANSPARENT_FAST_RETURN if fast_return else 0)]) + bits.to_bytes(2, "big")
     payload += b"\x00\x00"
     if mode in (TRANSPARENT_WRITE_OPTION, TRANSPARENT_INVENTORY):
