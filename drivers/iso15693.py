@@ -158,6 +158,9 @@ def split_slot_answers(request: InventoryReadRequest, data: bytes) -> tuple[list
     Returns the answers whose CRC holds and the number of garbled records (slots where
     several tags answered at once: poll them again with a longer mask).
     """
+    if (UID_BITS // 8 - request.uid_bytes) * 8 > request.mask_bits:
+        raise ValueError("these answers do not carry their slot number (a round's records do not say "
+                         "which slot they came from): use a mask length of 0..3 modulo 8")
     size = request.answer_bytes + CRC_BYTES
     if len(data) % size:
         raise FrameError(f"{len(data)} bytes of slot answers is not a whole number of {size}-byte answers")

@@ -460,11 +460,14 @@ class SlixTag:
 
 
 def afi_matches(requested: int, tag_afi: int) -> bool:
-    """ISO 15693 AFI selection: 0 selects all; a zero nibble in the request is a wildcard."""
+    """ISO 15693-3 AFI selection: 00 selects all, X0 all sub-families of family X, XY exactly XY,
+    and 0Y the proprietary sub-family Y only (exactly 0Y, not every family's sub-family Y)."""
     if requested == 0:
         return True
     family, sub = requested >> 4, requested & 0x0F
-    return (family == 0 or family == tag_afi >> 4) and (sub == 0 or sub == tag_afi & 0x0F)
+    if family == 0:
+        return tag_afi == requested
+    return family == tag_afi >> 4 and (sub == 0 or sub == tag_afi & 0x0F)
 
 
 def set_password_request(random_number: bytes, password: int, identifier: int = PASSWORD_EAS_AFI) -> bytes:

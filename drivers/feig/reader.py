@@ -153,7 +153,10 @@ class FeigReader(ItemReaderBase):
 
         Uses the reader's current antenna (the transparent command has no antenna selection).
         """
-        request = iso15693.InventoryReadRequest(first, count, afi, fast=fast, one_slot=one_slot)
+        try:
+            request = iso15693.InventoryReadRequest(first, count, afi, fast=fast, one_slot=one_slot)
+        except ValueError as exc:
+            raise InvalidRequest(f"inventory read: {exc}") from exc
         action = "inventory read" + ("" if afi is None else f" (AFI 0x{afi:02X})")
         frame = p.transparent(p.TRANSPARENT_INVENTORY, request.answer_bytes, request.encode(),
                               fast_return=fast, delay=_slot_close_delay(request.answer_bytes, fast))

@@ -218,6 +218,11 @@ def test_split_slot_answers_counts_error_flag_records_as_garbled() -> None:
     assert split_slot_answers(request, record) == ([], 1)
 
 
+def test_split_slot_answers_needs_records_that_carry_their_slot() -> None:
+    with pytest.raises(ValueError, match="do not carry their slot number"):
+        split_slot_answers(InventoryReadRequest(0, 2, one_slot=False, mask_bits=4, mask=0x8), b"")
+
+
 def test_split_slot_answers_rejects_partial_records() -> None:
     request = InventoryReadRequest(0, 2, one_slot=False)
     with pytest.raises(FrameError, match="18 bytes of slot answers is not a whole number of 19-byte answers"):
@@ -278,8 +283,10 @@ REQUESTS = [
 
 
 def decode_everything(request: InventoryReadRequest, data: bytes, slot: int | None) -> None:
-    for decode in (lambda: parse_answer(request, data, slot), lambda: strip_crc(data),
-                   lambda: split_slot_answers(request, data)):
+    decoders = [lambda: parse_answer(request, data, slot), lambda: strip_crc(data)]
+    if request.one_slot or request.mask_bits % 8 < 4:  # the records carry their slot bits
+        decoders.append(lambda: split_slot_answers(request, data))
+    for decode in decoders:
         try:
             decode()
         except FrameError:

@@ -74,7 +74,8 @@ def test_inventory_afi_mask_and_uid_mask(tag: SlixTag) -> None:
 def test_afi_wildcards() -> None:
     assert afi_matches(0x00, 0xC2)
     assert afi_matches(0xC0, 0xC2)
-    assert afi_matches(0x02, 0xC2)
+    assert not afi_matches(0x02, 0xC2)  # 0Y is the proprietary sub-family Y only
+    assert not afi_matches(0x07, 0xC7) and afi_matches(0x02, 0x02)
     assert not afi_matches(0x07, 0xC2)
     assert afi_matches(0x07, 0x07)
 
