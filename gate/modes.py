@@ -176,9 +176,10 @@ class EasDetector(Detector):
                     decoded=known,
                 )
                 continue
-            # A lone tag must be the one that answered; among several, ask each (addressed EAS
-            # alarm, 10 ms) before spending a memory read (20 ms) on a tag that is not armed.
-            if len(tags) > 1 and self._eas_of(reader, tag.uid, seen) is False:
+            # Ask each tag (addressed EAS alarm, 10 ms, remembered for ``memory_s``) before naming
+            # it: even a lone tag may not be the one that answered, when the armed tag left the
+            # field between the EAS poll and the inventory (a visitor leaving, the next arriving).
+            if self._eas_of(reader, tag.uid, seen) is False:
                 continue
             decoded, identified = self._identify(reader, tag.uid, tag.dsfid)
             attributed = True

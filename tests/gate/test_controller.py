@@ -240,3 +240,34 @@ def test_buffered_read_mode_is_refused_where_it_cannot_work() -> None:
         )
     with pytest.raises(ConfigError, match="only FEIG readers"):
         parse_config("[policy]\nignore_foreign = false\n" + reader.format(driver="3m"))
+
+
+def test_eas_answer_from_a_tag_that_left_is_not_pinned_on_the_unarmed_tag_that_stayed() -> None:
+    """The armed item leaves between the EAS poll and the inventory; the item on loan stays alone."""
+    from gate.config import PolicyConfig
+    from gate.identify import TagIdentifier
+    from gate.modes import EasDetector
+    from gate.policy import DetectionPolicy
+    from iso28560.model import AFI_PROFILES
+    from simulators.rf import RFField
+
+    from .field_reader import FieldReader
+
+    field = RFField()
+    armed, unarmed = field.place(chip("secured")), field.place(chip("on_loan"))
+    assert armed.eas and not unarmed.eas
+    reader = FieldReader(field)
+    ask = reader.eas_alarm
+
+    def answer_then_leave(uid: bytes | None = None) -> bool:
+        answered = ask(uid)
+        if uid is None and field.get(armed.uid) is not None:
+            field.remove(armed.uid)
+        return answered
+
+    reader.eas_alarm = answer_then_leave  # type: ignore[method-assign]
+    rules = PolicyConfig(network_institutions=("FR-751131015",))
+    policy = DetectionPolicy(rules, AFI_PROFILES["iso28560"], "eas")
+    seen = list(EasDetector(policy, TagIdentifier()).poll("gate", reader, None))  # type: ignore[arg-type]
+    assert unarmed.uid not in [s.uid for s in seen]
+    assert [s.uid for s in seen] == [None]  # an EAS answer nobody present can be tied to (fail secure)
