@@ -2,6 +2,7 @@
 
     borne reader --driver feig --port /dev/ttyUSB0 info
     borne reader --port tcp://10.0.0.5:10001 inventory --afi 07
+    borne reader --port /dev/ttyUSB0 inventory-read --afi 07 --blocks 8
     borne reader --port usb: read E004015012345678 --json
     borne reader --port /dev/ttyUSB0 write-afi E004015012345678 C2
     borne reader --port /dev/ttyUSB0 eas E004015012345678 check
@@ -19,8 +20,10 @@ import json
 import time
 from typing import Any
 
+import iso28560
 from drivers import READER_DRIVERS, open_reader
-from drivers.base import ItemReader, TagRead
+from drivers.base import InventoryReader, ItemReader, TagRead
+from drivers.errors import ReaderError
 
 AFI_MEANING = {0x07: "secured", 0xC2: "on loan"}
 
@@ -39,6 +42,14 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     inventory = commands.add_parser("inventory", help="UIDs of the tags in the field, one per line")
     inventory.add_argument("--afi", type=_byte, help="only tags with this AFI (hex, e.g. 07)")
     inventory.set_defaults(func=_inventory)
+    inventory_read = commands.add_parser(
+        "inventory-read", help="UIDs and first blocks in one exchange (NXP fast inventory read; FEIG)")
+    inventory_read.add_argument("--afi", type=_byte, help="only tags with this AFI (hex, e.g. 07)")
+    inventory_read.add_argument("--blocks", type=int, default=8, choices=range(1, 33), metavar="1..32",
+                                help="blocks from block 0 (default 8)")
+    inventory_read.add_argument("--slots", type=int, default=1, choices=(1, 16),
+                                help="1 (every tag at once: several collide) or 16 (default 1)")
+    inventory_read.set_defaults(func=_inventory_read)
     read = commands.add_parser("read", help="read and decode a whole tag")
     read.add_argument("uid", type=_uid, help="tag UID, MSB first (E004…)")
     read.add_argument("--json", action="store_true", help="machine-readable output")
@@ -96,6 +107,20 @@ def _inventory(args: argparse.Namespace) -> int:
     with _open(args) as reader:
         for tag in reader.inventory(afi=args.afi):
             print(tag.uid_hex)
+    return 0
+
+
+def _inventory_read(args: argparse.Namespace) -> int:
+    with _open(args) as reader:
+        if not isinstance(reader, InventoryReader):
+            raise ReaderError(f"the {args.driver} driver has no inventory read: use 'inventory' then 'read'")
+        result = reader.inventory_read(0, args.blocks, afi=args.afi, one_slot=args.slots == 1)
+    for tag in result.tags:
+        decoded = iso28560.decode(tag.data)
+        print(f"{tag.uid.hex().upper()} {tag.data.hex().upper()} {decoded.format} "
+              f"{decoded.primary_item_identifier or '-'}")
+    if result.collisions:
+        print(f"{result.collisions} collided answer(s): try --slots 16")
     return 0
 
 

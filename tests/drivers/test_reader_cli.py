@@ -168,3 +168,32 @@ def test_usb_port_refused_for_serial_only_drivers(capsys: pytest.CaptureFixture[
     assert err.startswith(f"Error: the {driver!r} reader driver has no USB transport, so port 'usb:' "
                           "cannot be used: give a serial device path (/dev/ttyUSB0")
     assert "0AB1" not in err and "usb: is only defined for the 'feig' driver" in err
+
+
+def test_inventory_read_prints_uid_memory_and_identifier(capsys: pytest.CaptureFixture[str], field: RFField,
+                                                         port: str) -> None:
+    memory = iso28560.encode(TagData(primary_item_identifier="30000099000001",
+                                     owner_institution="FR-660010101")).memory
+    field.place(SlixTag(bytes.fromhex(UID), memory, afi=0x07))
+    code, out, _ = borne(capsys, "reader", "--port", port, "inventory-read", "--afi", "07", "--blocks", "8")
+    image = (memory + bytes(32))[:32].hex().upper()
+    assert (code, out) == (0, f"{UID} {image} iso28560-2 30000099000001\n")
+    field.place(SlixTag(bytes.fromhex("E004012000000001"), memory, afi=0x07))
+    assert borne(capsys, "reader", "--port", port, "inventory-read", "--afi", "07") == (
+        0, "1 collided answer(s): try --slots 16\n", "")
+    code, out, _ = borne(capsys, "reader", "--port", port, "inventory-read", "--slots", "16", "--blocks", "2")
+    assert code == 0 and sorted(line.split()[0] for line in out.splitlines()) == ["E004012000000001", UID]
+
+
+def test_inventory_read_needs_a_reader_that_offers_it(capsys: pytest.CaptureFixture[str],
+                                                       field: RFField) -> None:
+    from simulators.readers.threem import ThreeMSimulator
+
+    simulator = ThreeMSimulator(field)
+    try:
+        code, out, err = borne(capsys, "reader", "--driver", "3m", "--port", simulator.serve("url").port,
+                               "inventory-read")
+    finally:
+        simulator.close()
+    assert (code, out) == (1, "")
+    assert err == "Error: the 3m driver has no inventory read: use 'inventory' then 'read'\n"
