@@ -10,11 +10,11 @@
   Several secured tags answering at once collide; a 16-slot round of the same command
   then reads them all (any tag still colliding goes through the plain inventory).
 - **EAS**: the NXP EAS alarm command answers when any tag in the field has its EAS bit
-  set (13 ms). Only then an unmasked inventory lists the tags present; each is
-  identified and checked individually with the addressed EAS alarm, so the alarm
-  can name the item and the policy can ignore a foreign
-  EAS tag. An EAS answer no tag can be tied to still alarms (fail secure, unless
-  ``alarm_unidentified`` is off).
+  set (13 ms). Only then an unmasked inventory (an inventory read when the reader
+  offers it: identities come along) lists the tags present; each is identified and
+  checked individually with the addressed EAS alarm, so the alarm can name the item
+  and the policy can ignore a foreign EAS tag. An EAS answer no tag can be tied to
+  still alarms (fail secure, unless ``alarm_unidentified`` is off).
 - **Database**: for networks whose tags cannot be trusted. Unmasked inventory, every
   tag identified, the alarm decided from the local cache of circulation states kept
   fresh through SIP2 item information. An item never looked up is asked for in the
@@ -161,7 +161,7 @@ class EasDetector(Detector):
         if not reader.eas_alarm():
             return
         seen = self.clock()
-        tags = reader.inventory(antenna=antenna) if self.policy.needs_identification else []
+        tags = self._tags_present(reader_name, reader, antenna) if self.policy.needs_identification else []
         attributed, explained = False, None
         for tag in tags:
             known = self.identifier.cached(tag.uid)
@@ -204,6 +204,20 @@ class EasDetector(Detector):
             yield replace(self._last, time=seen)
             return
         yield Sighting(time=seen, uid=None, reader=reader_name, antenna=antenna, eas=True, identified=False)
+
+    def _tags_present(self, reader_name: str, reader: ItemReader, antenna: int | None) -> list[TagInfo]:
+        """Every tag in the field; with an inventory-read reader their memory comes along (cached), so
+        cards and foreign tags are set aside before any EAS question and armed items need no read."""
+        result = self._inventory_read(reader_name, reader, antenna, None)
+        if result is None:
+            return reader.inventory(antenna=antenna)
+        for tag in result.tags:
+            self.identifier.from_memory(reader, tag.uid, tag.first_block, tag.data)
+        tags = [TagInfo(tag.uid, None, tag.antenna) for tag in result.tags]
+        if result.collisions:
+            found = {tag.uid for tag in tags}
+            tags += [tag for tag in reader.inventory(antenna=antenna) if tag.uid not in found]
+        return tags
 
     def _eas_of(self, reader: ItemReader, uid: bytes, now: float) -> bool | None:
         """The tag's own EAS bit (addressed EAS alarm), or None when the tag did not answer at all."""

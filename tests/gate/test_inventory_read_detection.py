@@ -235,3 +235,22 @@ def test_inventory_read_is_a_policy_key() -> None:
     assert config.policy.inventory_read is False
     with pytest.raises(ConfigError, match=r"policy\.inventory_read"):
         parse_config(BASE.format(mode="afi").replace("[policy]", '[policy]\ninventory_read = "yes"'))
+
+
+def test_eas_mode_gets_identities_from_the_inventory_read_and_asks_only_network_tags() -> None:
+    from gate.modes import EasDetector
+
+    planner, field = TrafficPlanner(PROFILE, seed=11), RFField()
+    item, foreign, loan = planner.tag("secured"), planner.tag("foreign"), planner.tag("on_loan")
+    for tag in (item, foreign, loan):
+        field.place(SlixTag(tag.uid, tag.memory, afi=tag.afi, eas=tag.eas))
+    assert item.eas and foreign.eas and not loan.eas
+    rules = DetectionPolicy(PolicyConfig(network_institutions=NETWORK), AFI_PROFILES["iso28560"], "eas")
+    eas = EasDetector(rules, TagIdentifier())
+    with feig(field) as driver:
+        reader = CountingReader(driver)
+        seen = list(eas.poll("gate", reader, None))  # type: ignore[arg-type]
+    assert [s.uid for s in seen] == [item.uid] and rules.decide(seen[0]).alarm
+    assert reader.calls[:3] == ["eas_alarm", "inventory_read", "inventory_read/16"]
+    assert reader.calls.count("eas_alarm") == 3  # the poll, then the item and the loan: not the foreign tag
+    assert "read_blocks" not in reader.calls and eas.identifier.reads == 0
