@@ -18,17 +18,23 @@ Figures, each against its target:
 - CPU share of one core taken by the poll loop at 20 polls/s (target <= 10 %), with
   an empty field and under traffic.
 
-The baseline, measured in the same process with the same reader, is the floor any
-gate pays after a tag arrives: one AFI-masked inventory plus one 8-block read (the
-identification the policy needs), plus on average half a cycle of waiting for the
-next poll. Ratios are printed against the targets and against that floor.
+The baselines, measured in the same process with the same reader, are the floors a gate
+pays after a tag arrives, plus on average half a cycle of waiting for the next poll:
+the classic one AFI-masked inventory plus one 8-block read (the identification the
+policy needs), and the one-slot NXP FAST INVENTORY READ that returns UID and blocks in
+one exchange (what the gate uses when the reader offers it). Ratios are printed against
+the targets and against the floor of the path used. Latency is also split by passage:
+a visitor whose only tag answering the secured AFI is the item, and visitors carrying
+several such tags (they collide in the one-slot poll and need a 16-slot round).
 
-    python benchmarks/bench_gate.py [--visitors N] [--modes afi,eas,database] [--idle SECONDS]
+    python benchmarks/bench_gate.py [--visitors N] [--modes afi,afi-classic,afi-noid,eas,database]
+                                    [--idle SECONDS]
 """
 
 from __future__ import annotations
 
 import argparse
+import bisect
 import statistics
 import time
 from contextlib import ExitStack
@@ -61,6 +67,7 @@ passage_gap_s = 0.8
 [policy]
 network_institutions = ["FR-66*"]
 identify = {identify}
+inventory_read = {inventory_read}
 [[output]]
 name = "beacon"
 role = "light"
@@ -78,38 +85,43 @@ def percentile(values: list[float], q: float) -> float:
     return statistics.quantiles(values, n=100, method="inclusive")[int(q * 100) - 1]
 
 
-def floor_ms(repeat: int = 20) -> tuple[float, float, float]:
-    """Median inventory (1 secured tag) and 8-block read through the same driver/simulator, in ms."""
+def _median_ms(action, repeat: int) -> float:
+    times = []
+    for _ in range(repeat):
+        start = time.perf_counter()
+        action()
+        times.append(time.perf_counter() - start)
+    return statistics.median(times) * 1000
+
+
+def floor_ms(repeat: int = 20) -> dict[str, float]:
+    """Median exchanges through the same driver/simulator with the air-time model on, in ms."""
     field = RFField(airtime=True)
-    tag = TrafficPlanner(seed=99).tag("secured")
+    planner = TrafficPlanner(seed=99)
+    tag, other = planner.tag("secured"), planner.tag("secured")
     field.place(SlixTag(tag.uid, tag.memory, afi=tag.afi))
     with simulated_reader(field, protocol="feig", transport="url") as reader:
-        inventory, read = [], []
-        for _ in range(repeat):
-            start = time.perf_counter()
-            reader.inventory(afi=0x07)
-            inventory.append(time.perf_counter() - start)
-            start = time.perf_counter()
-            reader.read_blocks(tag.uid, 0, 8)
-            read.append(time.perf_counter() - start)
-        field.remove(tag.uid)
-        empty = []
-        for _ in range(repeat):
-            start = time.perf_counter()
-            reader.inventory(afi=0x07)
-            empty.append(time.perf_counter() - start)
-    return (
-        statistics.median(inventory) * 1000,
-        statistics.median(read) * 1000,
-        statistics.median(empty) * 1000,
-    )
+        figures = {
+            "inventory": _median_ms(lambda: reader.inventory(afi=0x07), repeat),
+            "read": _median_ms(lambda: reader.read_blocks(tag.uid, 0, 8), repeat),
+            "inventory_read": _median_ms(lambda: reader.inventory_read(0, 8, afi=0x07), repeat),
+        }
+        field.place(SlixTag(other.uid, other.memory, afi=other.afi))
+        figures["collided"] = _median_ms(lambda: reader.inventory_read(0, 8, afi=0x07), repeat)
+        figures["slots_2"] = _median_ms(lambda: reader.inventory_read(0, 8, afi=0x07, one_slot=False), repeat)
+        field.clear()
+        figures["empty"] = _median_ms(lambda: reader.inventory(afi=0x07), repeat)
+        figures["empty_inventory_read"] = _median_ms(lambda: reader.inventory_read(0, 8, afi=0x07), repeat)
+    return figures
 
 
 def run_traffic(
-    mode: str, visitors: int, identify: bool, sigb: SimulatedSIGB, dataset, seed: int = 5
+    mode: str, visitors: int, identify: bool, sigb: SimulatedSIGB, dataset, seed: int = 5,
+    inventory_read: bool = True,
 ) -> dict:
     branches = {b.code: b.isil for b in dataset.branches}
-    config = parse_config(CONFIG.format(mode=mode, identify="true" if identify else "false"))
+    config = parse_config(CONFIG.format(mode=mode, identify="true" if identify else "false",
+                                        inventory_read="true" if inventory_read else "false"))
     config = with_simulated_sigb(config, sigb, dataset)
     misprogrammed = 0.5 if identify else 0.0  # without identification only items may carry the secured AFI
     profile = TrafficProfile(
@@ -172,6 +184,7 @@ def run_traffic(
         gate.controller.stop()
         report = traffic.score(alarms, light.activations)
         activations = sorted(light.activations)
+        by_passage = latency_by_passage(traffic, activations, 0x07)
         decisions = []
         for at, uid in alarms:
             first = first_reads.get(uid) if uid is not None else None
@@ -185,12 +198,29 @@ def run_traffic(
         "decisions": decisions,
         "overruns": stats.overruns,
         "cycles": stats.cycles,
+        "by_passage": by_passage,
     }
+
+
+def latency_by_passage(traffic: GateTraffic, activations: list[float], afi: int) -> dict[str, list[float]]:
+    """Alarm latencies (s) of visitors carrying one tag with ``afi`` (the item) or several."""
+    split: dict[str, list[float]] = {"lone": [], "several": []}
+    for visitor in traffic.visitors:
+        present = [p for p in traffic.presences if p.visitor is visitor and p.entered is not None]
+        alarming = [p.entered for p in present if p.tag.should_alarm]
+        if not alarming:
+            continue
+        first = min(alarming)
+        i = bisect.bisect_left(activations, first)
+        if i < len(activations) and activations[i] - first < 1.0:
+            answering = sum(p.tag.afi == afi for p in present)
+            split["lone" if answering <= 1 else "several"].append(activations[i] - first)
+    return split
 
 
 def idle_cpu(seconds: float) -> tuple[float, float]:
     """Poll-loop CPU share and achieved polls/s with an empty field (AFI mode, 20 polls/s)."""
-    config = parse_config(CONFIG.format(mode="afi", identify="true"))
+    config = parse_config(CONFIG.format(mode="afi", identify="true", inventory_read="true"))
     config = replace(config, sip2=None)
     field = RFField(airtime=True)
     with ExitStack() as stack:
@@ -221,29 +251,45 @@ def main() -> None:
     parser.add_argument("--visitors", type=int, default=30, help="visitors per mode (30)")
     parser.add_argument(
         "--modes",
-        default="afi,afi-noid,eas,database",
-        help="comma-separated: afi, afi-noid (identification off), eas, database",
+        default="afi,afi-classic,afi-noid,eas,database",
+        help="comma-separated: afi, afi-classic (inventory then read), afi-noid (no identification), eas, "
+        "database",
     )
     parser.add_argument(
         "--idle", type=float, default=10.0, help="seconds of empty-field CPU measurement (10)"
     )
     args = parser.parse_args()
 
-    inventory_ms, read_ms, empty_ms = floor_ms()
-    floor_p50 = POLL_S * 1000 / 2 + inventory_ms + read_ms
-    target_ms = POLL_S * 1000 + 20
+    f = floor_ms()
+    cycle_ms = POLL_S * 1000
+    classic = f["inventory"] + f["read"]
+    target_ms = cycle_ms + 20
     print(
-        f"Baseline (same reader, air-time model on): AFI-masked inventory {inventory_ms:.1f} ms "
-        f"(empty field {empty_ms:.1f} ms), 8-block read {read_ms:.1f} ms"
+        f"Baseline (same reader, air-time model on): AFI-masked inventory {f['inventory']:.1f} ms "
+        f"(empty field {f['empty']:.1f} ms), 8-block read {f['read']:.1f} ms; one-slot FAST INVENTORY READ "
+        f"of UID + 8 blocks {f['inventory_read']:.1f} ms (empty field {f['empty_inventory_read']:.1f} ms, "
+        f"two tags colliding {f['collided']:.1f} ms), 16-slot round reading two tags {f['slots_2']:.1f} ms"
     )
     print(
-        f"Floor from first presence: half a cycle + inventory + read = {floor_p50:.1f} ms on average, "
-        f"{POLL_S * 1000 + inventory_ms + read_ms:.1f} ms at worst"
+        "Floors from first presence (half a cycle on average / a whole cycle at worst, then the exchanges):\n"
+        f"  classic, inventory + read:          {cycle_ms / 2 + classic:5.1f} / "
+        f"{cycle_ms + classic:5.1f} ms\n"
+        f"  inventory read, lone secured tag:   {cycle_ms / 2 + f['inventory_read']:5.1f} / "
+        f"{cycle_ms + f['inventory_read']:5.1f} ms\n"
+        f"  inventory read, two secured tags:   {cycle_ms / 2 + f['collided'] + f['slots_2']:5.1f} / "
+        f"{cycle_ms + f['collided'] + f['slots_2']:5.1f} ms"
     )
     print(
-        f"Targets: latency p99 <= {target_ms:.0f} ms (one {POLL_S * 1000:.0f} ms cycle + 20 ms), "
+        f"Targets: latency p99 <= {target_ms:.0f} ms (one {cycle_ms:.0f} ms cycle + 20 ms), "
         "detection 100 %, false alarms 0, CPU <= 10 % of one core at 20 polls/s\n"
     )
+    floors = {
+        "afi": cycle_ms / 2 + f["inventory_read"],
+        "afi-classic": cycle_ms / 2 + classic,
+        "afi-noid": cycle_ms / 2 + f["inventory"],
+        "eas": cycle_ms / 2 + classic,
+        "database": cycle_ms / 2 + f["inventory_read"],
+    }
 
     idle_share, idle_rate = idle_cpu(args.idle)
     print(
@@ -259,8 +305,9 @@ def main() -> None:
     with SimulatedSIGB(dataset) as sigb:
         rows = []
         for name in args.modes.split(","):
-            mode, identify = ("afi", False) if name == "afi-noid" else (name, True)
-            result = run_traffic(mode, args.visitors, identify, sigb, dataset)
+            mode = "afi" if name.startswith("afi") else name
+            result = run_traffic(mode, args.visitors, name != "afi-noid", sigb, dataset,
+                                 inventory_read=name != "afi-classic")
             rows.append((name, result))
         print(header)
         for name, result in rows:
@@ -271,15 +318,27 @@ def main() -> None:
             rate = report.detection_rate if report.detection_rate is not None else float("nan")
             print(
                 f"{name:<10}{report.expected:>6}{rate:>10.1%}{report.total_false_alarms:>7}{p50:>8.1f}{p95:>8.1f}"
-                f"{p99:>8.1f}{p99 / target_ms:>11.2f}{p50 / floor_p50:>10.2f}"
+                f"{p99:>8.1f}{p99 / target_ms:>11.2f}{p50 / floors.get(name, floors['afi-classic']):>10.2f}"
                 f"{(percentile(dec, 0.99) if dec else float('nan')):>11.1f}{result['cpu']:>7.2%}"
                 f"{result['cycles_per_s']:>8.1f}"
             )
             if report.false_alarms:
                 print(f"{'':<10}false alarms by kind: {report.false_alarms}")
+        print("\nLatency by passage (visitors with an alarming item; tags answering the secured AFI):")
+        stats = "".join(f"{h:>7}" for h in ("p50", "p99", "max"))
+        print(f"{'mode':<12}{'lone n':>7}{stats}{'several n':>10}{stats}")
+        for name, result in rows:
+            cells = []
+            for key, width in (("lone", 7), ("several", 10)):
+                values = [x * 1000 for x in result["by_passage"][key]]
+                figures = [percentile(values, 0.5), percentile(values, 0.99), max(values)] if values else [
+                    float("nan")] * 3
+                cells.append(f"{len(values):>{width}}" + "".join(f"{v:>7.1f}" for v in figures))
+            print(f"{name:<12}" + "".join(cells))
     print(
-        "\nafi-noid: AFI mode with identification off (a site where only items carry AFI 0x07): "
-        "no memory read before the alarm."
+        "\nafi: identification by one-slot FAST INVENTORY READ (16-slot round when secured tags collide); "
+        "afi-classic: the same policy with inventory then read; afi-noid: AFI mode with identification off "
+        "(a site where only items carry AFI 0x07): no memory read before the alarm."
     )
     print(
         "decide p99: from the first read of the tag (inventory answer) to the output, target <= one cycle "
