@@ -34,7 +34,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, replace
 
 from drivers.base import InventoryReader, InventoryReadResult, ItemReader, TagInfo
-from drivers.errors import Unsupported
+from drivers.errors import ProtocolError, ReaderTimeout, Unsupported
 from iso28560.model import DecodedTag
 
 from .events import CirculationState, Sighting
@@ -64,6 +64,7 @@ class Detector:
     ) -> None:
         self.policy, self.identifier, self.clock = policy, identifier, clock
         self._no_inventory_read: set[int] = set()  # id() of readers that refused the command
+        self._inventory_read_worked: set[int] = set()  # id() of readers that answered it once
 
     def poll(self, reader_name: str, reader: ItemReader, antenna: int | None) -> Iterator[Sighting]:
         raise NotImplementedError
@@ -119,11 +120,16 @@ class Detector:
             result = reader.inventory_read(0, blocks, afi=afi, one_slot=True)  # type: ignore[attr-defined]
             if result.collisions:
                 result = reader.inventory_read(0, blocks, afi=afi, one_slot=False)  # type: ignore[attr-defined]
-        except Unsupported as exc:
+        except (Unsupported, ReaderTimeout, ProtocolError) as exc:
+            if not isinstance(exc, Unsupported) and id(reader) in self._inventory_read_worked:
+                raise  # it worked before: this is the reader's health, not the command
+            # Refused, or never understood (a reader says nothing to a frame it cannot take): a
+            # firmware without the transparent command must not look like a dead reader.
             self._no_inventory_read.add(id(reader))
             log.warning("reader %s cannot inventory-read (%s): inventory then read from now on",
                         reader_name, exc)
             return None
+        self._inventory_read_worked.add(id(reader))
         return result
 
 

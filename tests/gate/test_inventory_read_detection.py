@@ -13,7 +13,7 @@ from contextlib import contextmanager
 import pytest
 
 from drivers.base import InventoryReader, InventoryReadResult
-from drivers.errors import Unsupported
+from drivers.errors import ReaderTimeout, Unsupported
 from gate.buffered import BufferedInventory
 from gate.config import ConfigError, PolicyConfig, parse_config
 from gate.events import Reason
@@ -200,6 +200,44 @@ def test_a_reader_refusing_the_command_is_polled_the_classic_way_from_then_on(ca
     assert [s.uid for s in first] == [s.uid for s in second] == [tag.uid]
     assert reader.calls.count("inventory_read") == 1
     assert len([r for r in caplog.records if "cannot inventory-read" in r.message]) == 1
+
+
+class SilentToTransparent(CountingReader):
+    """A reader that says nothing to [0xBF] (as FEIG readers do to a frame they cannot take)."""
+
+    def __init__(self, reader: object, worked_first: bool = False) -> None:
+        super().__init__(reader)
+        self.worked_first = worked_first
+
+    def inventory_read(self, *args: object, **kwargs: object) -> InventoryReadResult:
+        if self.worked_first:
+            self.worked_first = False
+            return super().inventory_read(*args, **kwargs)
+        self.calls.append("inventory_read")
+        raise ReaderTimeout("inventory read: no answer from the reader")
+
+
+def test_a_reader_that_never_answered_the_command_falls_back_instead_of_going_down() -> None:
+    field = RFField()
+    tag = TrafficPlanner(PROFILE, seed=12).tag("secured")
+    place(field, tag)
+    afi, _ = detector()
+    with feig(field) as driver:
+        reader = SilentToTransparent(driver)
+        assert [s.uid for s in afi.poll("gate", reader, None)] == [tag.uid]  # type: ignore[arg-type]
+        assert [s.uid for s in afi.poll("gate", reader, None)] == [tag.uid]  # type: ignore[arg-type]
+    assert reader.calls.count("inventory_read") == 1
+
+
+def test_once_the_command_worked_a_timeout_is_the_readers_health() -> None:
+    field = RFField()
+    place(field, TrafficPlanner(PROFILE, seed=13).tag("secured"))
+    afi, _ = detector()
+    with feig(field) as driver:
+        reader = SilentToTransparent(driver, worked_first=True)
+        list(afi.poll("gate", reader, None))  # type: ignore[arg-type]
+        with pytest.raises(ReaderTimeout):
+            list(afi.poll("gate", reader, None))  # type: ignore[arg-type]
 
 
 def test_buffered_read_mode_does_not_offer_inventory_read() -> None:
