@@ -159,7 +159,8 @@ class EasDetector(Detector):
         super().__init__(policy, identifier, clock)
         self.memory_s = memory_s
         self._eas: dict[bytes, tuple[float, bool | None]] = {}  # uid -> (checked at, its EAS bit)
-        self._last: Sighting | None = None
+        self._last: Sighting | None = None  # the last armed tag named
+        self._explained: Sighting | None = None  # the last card or foreign tag that explained an answer
 
     def poll(self, reader_name: str, reader: ItemReader, antenna: int | None) -> Iterator[Sighting]:
         if antenna is not None:
@@ -202,13 +203,15 @@ class EasDetector(Detector):
         if attributed:
             return
         if explained is not None:  # the armed tag is one the policy ignores: silent
+            self._explained = explained
             yield explained
             return
-        if self._last is not None and seen - self._last.time <= self.memory_s:
-            # The armed item just named is leaving the field (answered the EAS poll, not the
-            # inventory that followed): same passage, not a new unattributed alarm.
-            yield replace(self._last, time=seen)
-            return
+        for recent in (self._last, self._explained):
+            if recent is not None and seen - recent.time <= self.memory_s:
+                # The armed tag just named (or set aside) is leaving the field: it answered the
+                # EAS poll, not the inventory that followed. Same passage, not a new alarm.
+                yield replace(recent, time=seen)
+                return
         yield Sighting(time=seen, uid=None, reader=reader_name, antenna=antenna, eas=True, identified=False)
 
     def _tags_present(self, reader_name: str, reader: ItemReader, antenna: int | None) -> list[TagInfo]:

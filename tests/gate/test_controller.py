@@ -271,3 +271,40 @@ def test_eas_answer_from_a_tag_that_left_is_not_pinned_on_the_unarmed_tag_that_s
     seen = list(EasDetector(policy, TagIdentifier()).poll("gate", reader, None))  # type: ignore[arg-type]
     assert unarmed.uid not in [s.uid for s in seen]
     assert [s.uid for s in seen] == [None]  # an EAS answer nobody present can be tied to (fail secure)
+
+
+def test_eas_answer_from_a_foreign_tag_that_left_is_not_an_unattributed_alarm() -> None:
+    """A foreign armed tag was set aside; it answers the next EAS poll and leaves before the inventory."""
+    from gate.config import PolicyConfig
+    from gate.identify import TagIdentifier
+    from gate.modes import EasDetector
+    from gate.policy import DetectionPolicy
+    from iso28560.model import AFI_PROFILES
+    from simulators.rf import RFField
+
+    from .field_reader import FieldReader
+
+    field = RFField()
+    foreign, unarmed = field.place(chip("foreign", eas=True)), field.place(chip("on_loan"))
+    reader = FieldReader(field)
+    rules = PolicyConfig(network_institutions=("FR-751131015",))
+    policy = DetectionPolicy(rules, AFI_PROFILES["iso28560"], "eas")
+    now = [0.0]
+    detector = EasDetector(policy, TagIdentifier(), clock=lambda: now[0])
+    for t in (0.0, 1.0):  # named once (identified), then set aside from the cache
+        now[0] = t
+        first = list(detector.poll("gate", reader, None))  # type: ignore[arg-type]
+        assert [s.uid for s in first] == [foreign.uid] and not policy.decide(first[0]).alarm
+    now[0] = 2.0  # more than memory_s after it was last named
+    ask = reader.eas_alarm
+
+    def answer_then_leave(uid: bytes | None = None) -> bool:
+        answered = ask(uid)
+        if uid is None and field.get(foreign.uid) is not None:
+            field.remove(foreign.uid)
+        return answered
+
+    reader.eas_alarm = answer_then_leave  # type: ignore[method-assign]
+    second = list(detector.poll("gate", reader, None))  # type: ignore[arg-type]
+    assert [s.uid for s in second] == [foreign.uid] and not policy.decide(second[0]).alarm
+    assert unarmed.uid not in [s.uid for s in second]
