@@ -167,8 +167,9 @@ class EasDetector(Detector):
             reader.select_antenna(antenna)
         if not reader.eas_alarm():
             return
-        seen = self.clock()
+        # The EAS answer is anonymous: a tag is first read by the inventory that follows.
         tags = self._tags_present(reader_name, reader, antenna) if self.policy.needs_identification else []
+        seen = self.clock()
         attributed, explained = False, None
         for tag in tags:
             known = self.identifier.cached(tag.uid)
