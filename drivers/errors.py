@@ -40,7 +40,7 @@ class AddressError(ReaderError):
 
 
 class Unsupported(ReaderError):
-    """The reader does not know this command, or not in its current mode (use another way)."""
+    """The reader or its protocol has no such command, or not in its current mode (use another way)."""
 
 
 class ReaderTimeout(ReaderError):

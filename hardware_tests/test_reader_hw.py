@@ -17,8 +17,8 @@ from collections.abc import Iterator
 import pytest
 
 from drivers import open_reader
-from drivers.base import ItemReader, TagInfo
-from drivers.threem import Unsupported
+from drivers.base import InventoryReader, ItemReader, TagInfo
+from drivers.errors import Unsupported
 
 SETTING = os.environ.get("BORNE_READER", "")
 DRIVER, _, PORT = SETTING.partition(":")
@@ -78,6 +78,20 @@ def test_read_whole_tag(reader: ItemReader, tag: TagInfo) -> None:
           f"locked blocks {[n for n, locked in enumerate(read.locked) if locked]}")
     assert len(read.memory) == read.system.block_count * read.system.block_size
     assert reader.read_blocks(tag.uid, 0, 1).data == read.memory[:4]
+
+
+def test_inventory_read_matches_inventory_and_read(reader: ItemReader, tag: TagInfo) -> None:
+    """Checks the FEIG [0xBF] transparent command assumptions (docs/hardware-testing.md)."""
+    if not isinstance(reader, InventoryReader):
+        pytest.skip(f"{DRIVER}: no inventory read in this driver")
+    afi = reader.system_info(tag.uid).afi
+    result = reader.inventory_read(0, 8, afi=afi)
+    print(f"\ninventory read: {result}")
+    assert result.collisions == 0 and [t.uid for t in result.tags] == [tag.uid]
+    assert result.tags[0].data == reader.read_blocks(tag.uid, 0, 8).data
+    sixteen = reader.inventory_read(0, 8, afi=afi, one_slot=False)
+    assert [t.uid for t in sixteen.tags] == [tag.uid] and sixteen.collisions == 0
+    assert reader.inventory_read(0, 8, afi=0xC2 if afi != 0xC2 else 0x07).tags == ()
 
 
 def test_eas_alarm_query(reader: ItemReader, tag: TagInfo) -> None:

@@ -24,17 +24,13 @@ from dataclasses import replace
 from typing import Any
 
 from drivers.base import BlockData, ReaderInfo, SystemInfo, TagInfo
-from drivers.errors import NoTag, ProtocolError, ReaderError, ReaderTimeout
+from drivers.errors import NoTag, ProtocolError, ReaderError, ReaderTimeout, Unsupported
 from drivers.reader_base import ItemReaderBase
 from drivers.threem import protocol as p
 from drivers.transport import SerialSettings, Transport, open_transport
 
 BLOCKS_PER_COMMAND = 8  # 3M software reads stickers 8 blocks at a time
 SERIAL_SETTINGS = SerialSettings(baudrate=p.BAUDRATE, bytesize=8, parity="N", stopbits=1)
-
-
-class Unsupported(ReaderError):
-    """The reader's protocol has no command for this operation."""
 
 
 def open_reader(port: str, *, baudrate: int | None = None, reconnect: bool = True,
