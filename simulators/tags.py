@@ -31,6 +31,8 @@ import random
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from drivers import iso15693
+
 NXP_MANUFACTURER = 0x04
 EAS_SEQUENCE = bytes.fromhex(  # 256-bit EAS alarm answer (fixed pattern of the SLIX family)
     "D1E3C18B5AF702669B84D7A1E0F3512C6E0B9C8D1A22F4B57761E9D0C3A4B5F8"
@@ -512,13 +514,8 @@ _COMMANDS: dict[int, Callable[[SlixTag, int, bytes], bytes | None]] = {
 
 def iso15693_crc(data: bytes) -> int:
     """Air CRC: CRC-16/X-25 (reflected 0x8408, init 0xFFFF, final xor 0xFFFF), sent LSB first."""
-    crc = 0xFFFF
-    for byte in data:
-        crc ^= byte
-        for _ in range(8):
-            crc = (crc >> 1) ^ 0x8408 if crc & 1 else crc >> 1
-    return crc ^ 0xFFFF
+    return iso15693.crc(data)
 
 
 def with_air_crc(frame: bytes) -> bytes:
-    return frame + iso15693_crc(frame).to_bytes(2, "little")
+    return iso15693.with_crc(frame)

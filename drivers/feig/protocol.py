@@ -50,6 +50,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from drivers import iso15693
 from drivers.base import SystemInfo
 from drivers.errors import (
     AddressError,
@@ -184,13 +185,11 @@ ISO_ERROR_TEXT = {
 
 
 def crc16(data: bytes) -> int:
-    """CRC-16/MCRF4XX as used by FEIG: reflected 0x8408, init 0xFFFF, no final xor."""
-    crc = 0xFFFF
-    for byte in data:
-        crc ^= byte
-        for _ in range(8):
-            crc = (crc >> 1) ^ 0x8408 if crc & 1 else crc >> 1
-    return crc
+    """CRC-16/MCRF4XX as used by FEIG: reflected 0x8408, init 0xFFFF, no final xor.
+
+    The ISO 15693 air CRC (X-25) without its final xor.
+    """
+    return iso15693.crc(data) ^ 0xFFFF
 
 
 def _frame(body: bytes, advanced: bool) -> bytes:

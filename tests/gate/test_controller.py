@@ -242,13 +242,33 @@ def test_buffered_read_mode_is_refused_where_it_cannot_work() -> None:
         parse_config("[policy]\nignore_foreign = false\n" + reader.format(driver="3m"))
 
 
-def test_eas_answer_from_a_tag_that_left_is_not_pinned_on_the_unarmed_tag_that_stayed() -> None:
-    """The armed item leaves between the EAS poll and the inventory; the item on loan stays alone."""
+def eas_detector(clock=time.monotonic):
     from gate.config import PolicyConfig
     from gate.identify import TagIdentifier
     from gate.modes import EasDetector
     from gate.policy import DetectionPolicy
     from iso28560.model import AFI_PROFILES
+
+    rules = PolicyConfig(network_institutions=("FR-751131015",))
+    policy = DetectionPolicy(rules, AFI_PROFILES["iso28560"], "eas")
+    return EasDetector(policy, TagIdentifier(), clock=clock), policy
+
+
+def leaves_after_the_eas_poll(reader, field, tag: SlixTag) -> None:
+    """``tag`` answers the next EAS poll, then leaves the field before the inventory that follows."""
+    ask = reader.eas_alarm
+
+    def answer_then_leave(uid: bytes | None = None) -> bool:
+        answered = ask(uid)
+        if uid is None and field.get(tag.uid) is not None:
+            field.remove(tag.uid)
+        return answered
+
+    reader.eas_alarm = answer_then_leave
+
+
+def test_eas_answer_from_a_tag_that_left_is_not_pinned_on_the_unarmed_tag_that_stayed() -> None:
+    """The armed item leaves between the EAS poll and the inventory; the item on loan stays alone."""
     from simulators.rf import RFField
 
     from .field_reader import FieldReader
@@ -257,29 +277,15 @@ def test_eas_answer_from_a_tag_that_left_is_not_pinned_on_the_unarmed_tag_that_s
     armed, unarmed = field.place(chip("secured")), field.place(chip("on_loan"))
     assert armed.eas and not unarmed.eas
     reader = FieldReader(field)
-    ask = reader.eas_alarm
-
-    def answer_then_leave(uid: bytes | None = None) -> bool:
-        answered = ask(uid)
-        if uid is None and field.get(armed.uid) is not None:
-            field.remove(armed.uid)
-        return answered
-
-    reader.eas_alarm = answer_then_leave  # type: ignore[method-assign]
-    rules = PolicyConfig(network_institutions=("FR-751131015",))
-    policy = DetectionPolicy(rules, AFI_PROFILES["iso28560"], "eas")
-    seen = list(EasDetector(policy, TagIdentifier()).poll("gate", reader, None))  # type: ignore[arg-type]
+    leaves_after_the_eas_poll(reader, field, armed)
+    detector, _ = eas_detector()
+    seen = list(detector.poll("gate", reader, None))  # type: ignore[arg-type]
     assert unarmed.uid not in [s.uid for s in seen]
     assert [s.uid for s in seen] == [None]  # an EAS answer nobody present can be tied to (fail secure)
 
 
 def test_eas_answer_from_a_foreign_tag_that_left_is_not_an_unattributed_alarm() -> None:
     """A foreign armed tag was set aside; it answers the next EAS poll and leaves before the inventory."""
-    from gate.config import PolicyConfig
-    from gate.identify import TagIdentifier
-    from gate.modes import EasDetector
-    from gate.policy import DetectionPolicy
-    from iso28560.model import AFI_PROFILES
     from simulators.rf import RFField
 
     from .field_reader import FieldReader
@@ -287,24 +293,14 @@ def test_eas_answer_from_a_foreign_tag_that_left_is_not_an_unattributed_alarm() 
     field = RFField()
     foreign, unarmed = field.place(chip("foreign", eas=True)), field.place(chip("on_loan"))
     reader = FieldReader(field)
-    rules = PolicyConfig(network_institutions=("FR-751131015",))
-    policy = DetectionPolicy(rules, AFI_PROFILES["iso28560"], "eas")
     now = [0.0]
-    detector = EasDetector(policy, TagIdentifier(), clock=lambda: now[0])
+    detector, policy = eas_detector(clock=lambda: now[0])
     for t in (0.0, 1.0):  # named once (identified), then set aside from the cache
         now[0] = t
         first = list(detector.poll("gate", reader, None))  # type: ignore[arg-type]
         assert [s.uid for s in first] == [foreign.uid] and not policy.decide(first[0]).alarm
     now[0] = 2.0  # more than memory_s after it was last named
-    ask = reader.eas_alarm
-
-    def answer_then_leave(uid: bytes | None = None) -> bool:
-        answered = ask(uid)
-        if uid is None and field.get(foreign.uid) is not None:
-            field.remove(foreign.uid)
-        return answered
-
-    reader.eas_alarm = answer_then_leave  # type: ignore[method-assign]
+    leaves_after_the_eas_poll(reader, field, foreign)
     second = list(detector.poll("gate", reader, None))  # type: ignore[arg-type]
     assert [s.uid for s in second] == [foreign.uid] and not policy.decide(second[0]).alarm
     assert unarmed.uid not in [s.uid for s in second]
