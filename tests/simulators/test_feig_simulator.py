@@ -123,6 +123,28 @@ def test_fuzz_iso_host_requests() -> None:
     assert {0x00, 0x01, 0x95} <= statuses
 
 
+def test_fuzz_transparent_requests() -> None:
+    """[0xBF] with random modes, answer lengths and inventory-read-shaped air frames: a framed answer."""
+    rng = random.Random(15693)
+    field = RFField()
+    for n in range(3):
+        uid = bytes([0xE0, 0x04, 0x01, 0x20, 0, 0, 0, n])
+        field.place(SlixTag(uid, bytes(range(32)), afi=rng.choice([7, 0xC2])))
+    simulator = FeigReaderSimulator(field)
+    statuses = set()
+    for _ in range(3000):
+        mode = rng.choice([0x01, 0x02, 0x03, 0x04, 0x05, 0x44, 0x41, 0x00, 0x0F, 0x46])
+        bits = rng.choice([0, 7, 8, 16, 41 * 8, 43 * 8, rng.randrange(0x10000)])
+        flags = rng.choice([0x26, 0x36, 0x76, 0x66, 0x06, 0x46, 0x02, 0x22])
+        command = rng.choice([0xA0, 0xA1, 0x01, 0x23, 0xA5, rng.randrange(256)])
+        air = bytes([flags, command]) + rng.randbytes(rng.randrange(12))
+        body = bytes([mode]) + bits.to_bytes(2, "big") + rng.randbytes(rng.choice([0, 2, 4])) + air
+        reply = exchange(simulator, p.Request(p.CMD_TRANSPARENT, body[:rng.randrange(len(body) + 1)]))
+        assert reply is not None and reply.command == p.CMD_TRANSPARENT
+        statuses.add(reply.status)
+    assert {0x01, 0x02, 0x11, 0x81} <= statuses  # silence, garbled, bad mode, bad length
+
+
 def test_registry() -> None:
     assert simulator_class("feig") is FeigReaderSimulator
     assert {"feig", "3m", "trf7970a"} <= set(protocols())
