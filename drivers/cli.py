@@ -43,7 +43,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     inventory.add_argument("--afi", type=_byte, help="only tags with this AFI (hex, e.g. 07)")
     inventory.set_defaults(func=_inventory)
     inventory_read = commands.add_parser(
-        "inventory-read", help="UIDs and first blocks in one exchange (NXP fast inventory read; FEIG)")
+        "inventory-read", help="UIDs and first blocks in one exchange (NXP inventory read; FEIG, TRF7970A)")
     inventory_read.add_argument("--afi", type=_byte, help="only tags with this AFI (hex, e.g. 07)")
     inventory_read.add_argument("--blocks", type=int, default=8, choices=range(1, 33), metavar="1..32",
                                 help="blocks from block 0 (default 8)")

@@ -30,6 +30,7 @@ from drivers.trf7970a.reader import SERIAL_SETTINGS
 from simulators.readers.base import ReaderSimulator, SimulatorError
 from simulators.readers.registry import register_simulator
 from simulators.rf import RFField
+from simulators.tags import FAST_COMMANDS
 
 FIRMWARE_TEXT = "Firmware Revision 03 from 11/Nov/2013 "
 CRLF = "\r\n"
@@ -113,8 +114,8 @@ class Trf7970aSimulator(ReaderSimulator):
         heard = self.field.transact(iso)
         if heard.silent:
             return "[]"
-        if heard.collision and not self.capture:
-            return "[z]"
+        if (heard.collision and not self.capture) or iso[1] in FAST_COMMANDS:
+            return "[z]"  # overlapping answers, or a 53 kbit/s answer the TRF7970A cannot receive
         return f"[{heard.responses[0].hex().upper()}]"
 
     def _inventory(self, params: bytes) -> str:
