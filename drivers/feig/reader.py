@@ -359,7 +359,14 @@ class FeigReader(ItemReaderBase):
         self.command(p.init_buffer(), "initialise buffer")
 
 
+CARRIER_HZ = 13.56e6
+T1_S = 4352 / CARRIER_HZ  # ISO 15693-3: the tag starts answering t1 after the request
+
+
 def _slot_close_delay(answer_bytes: int, fast: bool) -> float:
-    """EOF-PULSE-DELAY of a 16-slot round: t1, then the longest answer (SOF, data, CRC, EOF), plus margin."""
-    bit = (256 if fast else 512) / 13.56e6
-    return 4352 / 13.56e6 + (answer_bytes + 2) * 8 * bit + 2 * 32 * bit + 100e-6
+    """EOF-PULSE-DELAY of a 16-slot round: t1, then one whole answer (SOF, data, CRC, EOF), plus margin.
+
+    A bit lasts 512/fc at the high data rate, 256/fc in NXP FAST answers; SOF and EOF 32 bits each.
+    """
+    bit = (256 if fast else 512) / CARRIER_HZ
+    return T1_S + ((answer_bytes + 2) * 8 + 2 * 32) * bit + 100e-6
