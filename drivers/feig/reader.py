@@ -366,7 +366,7 @@ T1_S = 4352 / CARRIER_HZ  # ISO 15693-3: the tag starts answering t1 after the r
 def _slot_close_delay(answer_bytes: int, fast: bool) -> float:
     """EOF-PULSE-DELAY of a 16-slot round: t1, then one whole answer (SOF, data, CRC, EOF), plus margin.
 
-    A bit lasts 512/fc at the high data rate, 256/fc in NXP FAST answers; SOF and EOF 32 bits each.
+    A bit lasts 512/fc at the high data rate, 256/fc in NXP FAST answers; SOF and EOF last four bits each.
     """
     bit = (256 if fast else 512) / CARRIER_HZ
-    return T1_S + ((answer_bytes + 2) * 8 + 2 * 32) * bit + 100e-6
+    return T1_S + ((answer_bytes + 2) * 8 + 2 * 4) * bit + 100e-6
