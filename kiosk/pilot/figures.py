@@ -6,6 +6,8 @@ reader can check any number of the report with one SQL query. Definitions (also 
 - *success rate* of a kind: ``ok`` rows / all rows of that kind (refusals and errors count as failures);
 - *item latency*: ``duration_ms`` of successful checkout / checkin / renew rows done online (offline rows
   measure the durable queue, not the SIGB);
+- *identification time*: ``duration_ms`` of successful login rows done online (card and PIN taken to the
+  SIGB's patron answer);
 - *stack size*: distinct tags the pad read during the stack (``stacks.tags_seen``), including odd tags;
 - *stack reads*: for stacks where the patron declared a count (pilot mode), tags read vs items declared;
 - *read attempts per tag*: ``reads`` of a transaction divided by the tags it covered (set parts present);
@@ -99,6 +101,7 @@ class Circulation:
     offline_transactions: int = 0
     item_latency: dict[str, Distribution] = field(default_factory=dict)  # kind -> ms
     sigb_latency: Distribution = Distribution(())
+    login_latency: Distribution = Distribution(())  # successful online identifications, ms
     latency_by_stack_size: dict[str, Distribution] = field(default_factory=dict)  # bucket -> item ms
     stack_duration_by_size: dict[str, Distribution] = field(default_factory=dict)  # bucket -> stack s
     stacks: int = 0
@@ -364,6 +367,8 @@ def circulation(data: JournalData, station: str | None) -> Circulation:
         k: Distribution.of(r["duration_ms"] for r in timed if r["kind"] == k) for k in ITEM_KINDS
     }
     c.sigb_latency = Distribution.of(r["sigb_ms"] for r in timed)
+    logins = [r for r in transactions if r["kind"] == "login" and r["outcome"] == "ok" and not r["offline"]]
+    c.login_latency = Distribution.of(r["duration_ms"] for r in logins)
     _stacks(c, data.rows("stacks", station), timed)
     for row in data.rows("events", station):
         if row["event_type"] == "incomplete-set":

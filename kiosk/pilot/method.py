@@ -20,6 +20,11 @@ DEFINITIONS: tuple[tuple[str, str], ...] = (
         "d'attente du SIGB en fait partie. Une prolongation groupée partage le temps de sa requête entre ses "
         "documents.",
     ),
+    (
+        "Temps d'identification",
+        "durée mesurée par l'automate entre la carte et le code saisis et la réponse du SIGB sur le compte, "
+        "pour les identifications réussies en ligne.",
+    ),
     ("Taille de pile", "étiquettes distinctes lues ensemble sur la platine, étiquettes inconnues comprises."),
     (
         "Lecture des piles",

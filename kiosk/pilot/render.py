@@ -15,7 +15,7 @@ from typing import Any
 
 from . import charts
 from . import labels as fr
-from .figures import ITEM_KINDS, KINDS, Figures, PilotFigures
+from .figures import ITEM_KINDS, KINDS, Distribution, Figures, PilotFigures
 from .summary import Group, key_figures, stations_line
 
 SECTIONS = (
@@ -258,9 +258,11 @@ def latencies(f: Figures) -> str:
         for k in ITEM_KINDS
         if (d := c.item_latency.get(k)) is not None and d.count
     ]
+    login = _login_latency(c.login_latency)
     if not rows:
-        return _none("Aucune transaction réussie en ligne à mesurer.")
+        return login or _none("Aucune transaction réussie en ligne à mesurer.")
     out = [
+        login,
         "<p>Temps par document (transactions réussies en ligne), de la lecture de l'étiquette à la fin "
         "de l'opération ; dont temps d'attente du SIGB : médiane "
         f'<span data-figure="latency.sigb.median_ms">{fr.duration_ms(c.sigb_latency.median)}</span>.</p>',
@@ -302,6 +304,19 @@ def latencies(f: Figures) -> str:
             )
         )
     return "".join(out)
+
+
+def _login_latency(d: Distribution) -> str:
+    """One sentence: how long a patron waits between card + PIN and the account screen (SIGB included)."""
+    if not d.count:
+        return ""
+    return (
+        "<p>Identification (carte et code, jusqu'à la réponse du SIGB) : "
+        f'{_span(fr.integer(d.count), "latency.login.count", d.count)} identifications réussies en ligne, '
+        f'médiane {_span(fr.duration_ms(d.median), "latency.login.median_ms", d.median)}, 95e centile '
+        f'{_span(fr.duration_ms(d.quantile(0.95)), "latency.login.p95_ms", d.quantile(0.95))}, maximum '
+        f'{_span(fr.duration_ms(d.maximum), "latency.login.max_ms", d.maximum)}.</p>'
+    )
 
 
 def stack_reads(f: Figures) -> str:
@@ -610,6 +625,11 @@ def _num(value: int, figure: str) -> str:
 def _cell(text: str, figure: str, value: Any = None) -> str:
     raw = "" if value is None else f' data-value="{value:.3f}"'
     return f'<td class="n" data-figure="{escape(figure)}"{raw}>{escape(text)}</td>'
+
+
+def _span(text: str, figure: str, value: float | None) -> str:
+    raw = "" if value is None else f' data-value="{value:.3f}"'
+    return f'<span data-figure="{escape(figure)}"{raw}>{escape(text)}</span>'
 
 
 def _none(text: str) -> str:

@@ -212,6 +212,19 @@ def test_latency_and_read_figures_match_the_journals(pilot: dict[str, Any]) -> N
     assert figures.number(None, "latences", "latency.renew.median_ms") == pytest.approx(
         statistics.median(renewals), abs=1e-3
     )
+    logins = [
+        d
+        for (d,) in _rows(
+            journals,
+            "SELECT duration_ms FROM transactions WHERE kind = 'login' AND outcome = 'ok' AND offline = 0",
+        )
+    ]
+    assert logins and min(logins) > 0, "identifications are timed"
+    assert figures.number(None, "latences", "latency.login.count") == len(logins)
+    assert figures.number(None, "latences", "latency.login.median_ms") == pytest.approx(
+        statistics.median(logins), abs=1e-3
+    )
+    assert figures.number(None, "latences", "latency.login.max_ms") == pytest.approx(max(logins), abs=1e-3)
     reads = Counter()
     for total, parts in _rows(
         journals, "SELECT reads, set_parts_present FROM transactions WHERE reads IS NOT NULL"
