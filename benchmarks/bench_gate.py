@@ -68,6 +68,7 @@ passage_gap_s = 0.8
 network_institutions = ["FR-66*"]
 identify = {identify}
 inventory_read = {inventory_read}
+on_collision = "{on_collision}"
 [[output]]
 name = "beacon"
 role = "light"
@@ -117,11 +118,12 @@ def floor_ms(repeat: int = 20) -> dict[str, float]:
 
 def run_traffic(
     mode: str, visitors: int, identify: bool, sigb: SimulatedSIGB, dataset, seed: int = 5,
-    inventory_read: bool = True,
+    inventory_read: bool = True, on_collision: str = "identify",
 ) -> dict:
     branches = {b.code: b.isil for b in dataset.branches}
     config = parse_config(CONFIG.format(mode=mode, identify="true" if identify else "false",
-                                        inventory_read="true" if inventory_read else "false"))
+                                        inventory_read="true" if inventory_read else "false",
+                                        on_collision=on_collision))
     config = with_simulated_sigb(config, sigb, dataset)
     misprogrammed = 0.5 if identify else 0.0  # without identification only items may carry the secured AFI
     profile = TrafficProfile(
@@ -220,7 +222,8 @@ def latency_by_passage(traffic: GateTraffic, activations: list[float], afi: int)
 
 def idle_cpu(seconds: float) -> tuple[float, float]:
     """Poll-loop CPU share and achieved polls/s with an empty field (AFI mode, 20 polls/s)."""
-    config = parse_config(CONFIG.format(mode="afi", identify="true", inventory_read="true"))
+    config = parse_config(CONFIG.format(mode="afi", identify="true", inventory_read="true",
+                                        on_collision="identify"))
     config = replace(config, sip2=None)
     field = RFField(airtime=True)
     with ExitStack() as stack:
@@ -251,9 +254,9 @@ def main() -> None:
     parser.add_argument("--visitors", type=int, default=30, help="visitors per mode (30)")
     parser.add_argument(
         "--modes",
-        default="afi,afi-classic,afi-noid,eas,database",
-        help="comma-separated: afi, afi-classic (inventory then read), afi-noid (no identification), eas, "
-        "database",
+        default="afi,afi-classic,afi-collide,afi-noid,eas,database",
+        help="comma-separated: afi, afi-classic (inventory then read), afi-collide (alarm at once on a "
+        "collision), afi-noid (no identification), eas, database",
     )
     parser.add_argument(
         "--idle", type=float, default=10.0, help="seconds of empty-field CPU measurement (10)"
@@ -287,6 +290,7 @@ def main() -> None:
         "afi": cycle_ms / 2 + f["inventory_read"],
         "afi-classic": cycle_ms / 2 + classic,
         "afi-noid": cycle_ms / 2 + f["inventory"],
+        "afi-collide": cycle_ms / 2 + f["inventory_read"],
         "eas": cycle_ms / 2 + classic,
         "database": cycle_ms / 2 + f["inventory_read"],
     }
@@ -307,7 +311,8 @@ def main() -> None:
         for name in args.modes.split(","):
             mode = "afi" if name.startswith("afi") else name
             result = run_traffic(mode, args.visitors, name != "afi-noid", sigb, dataset,
-                                 inventory_read=name != "afi-classic")
+                                 inventory_read=name != "afi-classic",
+                                 on_collision="alarm" if name == "afi-collide" else "identify")
             rows.append((name, result))
         print(header)
         for name, result in rows:
@@ -337,7 +342,8 @@ def main() -> None:
             print(f"{name:<12}" + "".join(cells))
     print(
         "\nafi: identification by one-slot FAST INVENTORY READ (16-slot round when secured tags collide); "
-        "afi-classic: the same policy with inventory then read; afi-noid: AFI mode with identification off "
+        "afi-classic: the same policy with inventory then read; afi-collide: on_collision = \"alarm\" (alarm "
+        "when secured tags collide, identify after); afi-noid: AFI mode with identification off "
         "(a site where only items carry AFI 0x07): no memory read before the alarm."
     )
     print(

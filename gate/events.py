@@ -23,6 +23,7 @@ class Reason(StrEnum):
     NOT_CHECKED_OUT = "not checked out"  # database mode: the SIGB says the item is not on loan
     UNKNOWN_STATUS = "status unknown"  # database mode: no circulation state yet
     UNIDENTIFIED = "unidentified"  # security state says alarm, memory unreadable/undecodable
+    SEVERAL_SECURED = "several secured"  # AFI mode, on_collision = "alarm": tags collided in the secured poll
     NOT_SECURED = "not secured"
     ON_LOAN = "on loan"
     PATRON_CARD = "patron card"
@@ -70,7 +71,7 @@ class Sighting:
     @property
     def key(self) -> str:
         """Identity used for debouncing: the item (both tags of a set count once), else the tag."""
-        return self.item_id or self.uid_hex or "eas:unattributed"
+        return self.item_id or self.uid_hex or ("afi:several" if self.afi is not None else "eas:unattributed")
 
 
 class Verdict(NamedTuple):

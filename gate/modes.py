@@ -47,9 +47,9 @@ log = logging.getLogger(__name__)
 
 @dataclass(frozen=True, slots=True)
 class _Seen:
-    """One tag one poll found, with its identity when the policy needed it."""
+    """One tag one poll found, with its identity when the policy needed it (no UID: tags collided)."""
 
-    uid: bytes
+    uid: bytes | None
     antenna: int | None
     time: float
     decoded: DecodedTag | None
@@ -65,6 +65,7 @@ class Detector:
         self.policy, self.identifier, self.clock = policy, identifier, clock
         self._no_inventory_read: set[int] = set()  # id() of readers that refused the command
         self._inventory_read_worked: set[int] = set()  # id() of readers that answered it once
+        self.announce_collisions = False  # yield a UID-less sighting when the one-slot poll collides
 
     def poll(self, reader_name: str, reader: ItemReader, antenna: int | None) -> Iterator[Sighting]:
         raise NotImplementedError
@@ -87,7 +88,11 @@ class Detector:
         colliding, and every tag with other readers, come from an inventory and a read.
         """
         done: set[bytes] = set()
-        result = self._inventory_read(reader_name, reader, antenna, afi)
+        result = self._inventory_read(reader_name, reader, antenna, afi, one_slot=True)
+        if result is not None and result.collisions:
+            if self.announce_collisions:
+                yield _Seen(None, antenna, self.clock(), None, False)
+            result = self._inventory_read(reader_name, reader, antenna, afi, one_slot=False)
         if result is not None:
             seen = self.clock()
             for tag in sorted(result.tags, key=lambda t: self.identifier.cached(t.uid) is None):
@@ -104,8 +109,8 @@ class Detector:
             yield _Seen(tag.uid, tag.antenna or antenna, seen, decoded, identified)
 
     def _inventory_read(self, reader_name: str, reader: ItemReader, antenna: int | None,
-                        afi: int | None) -> InventoryReadResult | None:
-        """One-slot inventory read, then a 16-slot round if tags collided; None when not usable here."""
+                        afi: int | None, one_slot: bool) -> InventoryReadResult | None:
+        """One inventory-read round; None when the reader cannot do it here."""
         usable = (
             self.policy.needs_identification
             and self.policy.policy.inventory_read
@@ -115,11 +120,9 @@ class Detector:
         )
         if not usable:
             return None
-        blocks = self.identifier.blocks
         try:
-            result = reader.inventory_read(0, blocks, afi=afi, one_slot=True)  # type: ignore[attr-defined]
-            if result.collisions:
-                result = reader.inventory_read(0, blocks, afi=afi, one_slot=False)  # type: ignore[attr-defined]
+            result = reader.inventory_read(  # type: ignore[attr-defined]
+                0, self.identifier.blocks, afi=afi, one_slot=one_slot)
         except (Unsupported, ReaderTimeout, ProtocolError) as exc:
             if not isinstance(exc, Unsupported) and id(reader) in self._inventory_read_worked:
                 raise  # it worked before: this is the reader's health, not the command
@@ -134,6 +137,11 @@ class Detector:
 
 
 class AfiDetector(Detector):
+    def __init__(self, policy: DetectionPolicy, identifier: TagIdentifier,
+                 clock: Callable[[], float] = time.monotonic) -> None:
+        super().__init__(policy, identifier, clock)
+        self.announce_collisions = policy.policy.on_collision == "alarm"
+
     def poll(self, reader_name: str, reader: ItemReader, antenna: int | None) -> Iterator[Sighting]:
         secured = self.policy.profile.afi_secured
         for tag in self._seen_tags(reader_name, reader, antenna, secured):
@@ -218,7 +226,9 @@ class EasDetector(Detector):
     def _tags_present(self, reader_name: str, reader: ItemReader, antenna: int | None) -> list[TagInfo]:
         """Every tag in the field; with an inventory-read reader their memory comes along (cached), so
         cards and foreign tags are set aside before any EAS question and armed items need no read."""
-        result = self._inventory_read(reader_name, reader, antenna, None)
+        result = self._inventory_read(reader_name, reader, antenna, None, one_slot=True)
+        if result is not None and result.collisions:
+            result = self._inventory_read(reader_name, reader, antenna, None, one_slot=False)
         if result is None:
             return reader.inventory(antenna=antenna)
         for tag in result.tags:

@@ -41,6 +41,7 @@ CAUSES = {
     Reason.NOT_CHECKED_OUT: "not-checked-out",
     Reason.UNKNOWN_STATUS: "status-unknown",
     Reason.UNIDENTIFIED: "unidentified",
+    Reason.SEVERAL_SECURED: "several-secured",
 }
 # Walking speeds of the walk-test protocol, in metres per second (the journal stores speeds, not names).
 WALK_SPEEDS = {"slow": 0.6, "normal": 1.2, "fast": 2.0}

@@ -69,6 +69,8 @@ class DetectionPolicy:
             return Verdict(False, excluded)
         if self.mode == "database":
             return self._decide_database(sighting)
+        if self.mode == "afi" and sighting.uid is None:  # several tags answered the secured AFI at once
+            return Verdict(True, Reason.SEVERAL_SECURED)
         secured = sighting.eas if self.mode == "eas" else sighting.afi == self.profile.afi_secured
         if not secured:
             return Verdict(

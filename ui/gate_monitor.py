@@ -64,6 +64,7 @@ REASONS = {
     "not checked out": N_("not checked out (SIGB)"),
     "status unknown": N_("status unknown"),
     "unidentified": N_("unreadable tag"),
+    "several secured": N_("several secured tags at once"),
 }
 READER_STATES = {"ok": N_("in service"), "down": N_("out of service"), "connecting": N_("connecting…")}
 # Status codes the gate and the CLI give the model (GateMonitorModel.set_status).

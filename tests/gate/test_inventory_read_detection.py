@@ -292,3 +292,44 @@ def test_eas_mode_gets_identities_from_the_inventory_read_and_asks_only_network_
     assert reader.calls[:3] == ["eas_alarm", "inventory_read", "inventory_read/16"]
     assert reader.calls.count("eas_alarm") == 3  # the poll, then the item and the loan: not the foreign tag
     assert "read_blocks" not in reader.calls and eas.identifier.reads == 0
+
+
+def test_on_collision_alarm_raises_the_alarm_before_reading_the_colliding_tags() -> None:
+    from gate.passages import AlarmPipeline
+
+    planner, field = TrafficPlanner(PROFILE, seed=14), RFField()
+    item, card = planner.tag("secured"), planner.tag("patron_card")
+    place(field, item)
+    place(field, card)
+    afi, rules = detector(on_collision="alarm")
+    pipeline = AlarmPipeline(rules, debounce_s=10, passage_gap_s=1)
+    with feig(field) as driver:
+        reader = CountingReader(driver)
+        poll = afi.poll("gate", reader, None)  # type: ignore[arg-type]
+        first = next(poll)
+        assert reader.calls == ["inventory_read"]  # decided before the 16-slot round
+        rest = list(poll)
+    assert first.uid is None and rules.decide(first) == (True, Reason.SEVERAL_SECURED)
+    assert reader.calls == ["inventory_read", "inventory_read/16"]
+    alarms = [a for s in [first, *rest] if (a := pipeline.feed(s)) is not None]
+    assert [a.sighting.uid for a in alarms] == [None, item.uid]  # then the item, named, in the same passage
+    assert len({a.passage_id for a in alarms}) == 1 and alarms[1].reason == Reason.SECURED
+
+
+def test_on_collision_alarm_is_the_false_alarm_the_default_avoids() -> None:
+    planner, field = TrafficPlanner(PROFILE, seed=15), RFField()
+    for kind in ("patron_card", "foreign"):  # both answer the secured AFI; neither should alarm
+        place(field, planner.tag(kind))
+    for on_collision, expected in (("identify", []), ("alarm", [Reason.SEVERAL_SECURED])):
+        afi, rules = detector(on_collision=on_collision)
+        with feig(field) as reader:
+            verdicts = [rules.decide(s) for s in afi.poll("gate", reader, None)]  # type: ignore[arg-type]
+        assert [v.reason for v in verdicts if v.alarm] == expected
+
+
+def test_on_collision_is_a_checked_policy_key() -> None:
+    config = parse_config(BASE.format(mode="afi").replace("[policy]", '[policy]\non_collision = "alarm"'))
+    assert config.policy.on_collision == "alarm"
+    assert parse_config(BASE.format(mode="afi")).policy.on_collision == "identify"
+    with pytest.raises(ConfigError, match=r"policy\.on_collision"):
+        parse_config(BASE.format(mode="afi").replace("[policy]", '[policy]\non_collision = "beep"'))
