@@ -71,7 +71,10 @@ class Sighting:
     @property
     def key(self) -> str:
         """Identity used for debouncing: the item (both tags of a set count once), else the tag."""
-        return self.item_id or self.uid_hex or ("afi:several" if self.afi is not None else "eas:unattributed")
+        if self.item_id or self.uid_hex:
+            return self.item_id or self.uid_hex  # type: ignore[return-value]
+        # Tags collided in the AFI poll (announced once per group): each announcement is its own alarm.
+        return f"afi:several@{self.time:.6f}" if self.afi is not None else "eas:unattributed"
 
 
 class Verdict(NamedTuple):

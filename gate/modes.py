@@ -65,7 +65,8 @@ class Detector:
         self.policy, self.identifier, self.clock = policy, identifier, clock
         self._no_inventory_read: set[int] = set()  # id() of readers that refused the command
         self._inventory_read_worked: set[int] = set()  # id() of readers that answered it once
-        self.announce_collisions = False  # yield a UID-less sighting when the one-slot poll collides
+        self.announce_collisions = False  # yield a UID-less sighting when the one-slot poll starts colliding
+        self._colliding: dict[int, bool] = {}  # id() of reader -> its last one-slot poll collided
 
     def poll(self, reader_name: str, reader: ItemReader, antenna: int | None) -> Iterator[Sighting]:
         raise NotImplementedError
@@ -90,9 +91,14 @@ class Detector:
         done: set[bytes] = set()
         result = self._inventory_read(reader_name, reader, antenna, afi, one_slot=True)
         if result is not None and result.collisions:
-            if self.announce_collisions:
+            onset = not self._colliding.get(id(reader), False)
+            self._colliding[id(reader)] = True
+            if self.announce_collisions and onset:
+                # Only when collisions start: a group lingering between the pedestals is announced once.
                 yield _Seen(None, antenna, self.clock(), None, False)
             result = self._inventory_read(reader_name, reader, antenna, afi, one_slot=False)
+        elif result is not None:
+            self._colliding[id(reader)] = False
         if result is not None:
             seen = self.clock()
             for tag in sorted(result.tags, key=lambda t: self.identifier.cached(t.uid) is None):

@@ -333,3 +333,31 @@ def test_on_collision_is_a_checked_policy_key() -> None:
     assert parse_config(BASE.format(mode="afi")).policy.on_collision == "identify"
     with pytest.raises(ConfigError, match=r"policy\.on_collision"):
         parse_config(BASE.format(mode="afi").replace("[policy]", '[policy]\non_collision = "beep"'))
+
+
+def test_a_group_lingering_between_the_pedestals_is_announced_once() -> None:
+    planner, field = TrafficPlanner(PROFILE, seed=16), RFField()
+    for kind in ("secured", "secured"):
+        place(field, planner.tag(kind))
+    afi, _ = detector(on_collision="alarm")
+    with feig(field) as reader:
+        polls = [[s.uid for s in afi.poll("gate", reader, None)] for _ in range(3)]  # type: ignore[arg-type]
+        field.clear()
+        list(afi.poll("gate", reader, None))  # type: ignore[arg-type]
+        for kind in ("secured", "equipment"):  # the next group
+            place(field, planner.tag(kind))
+        after = [s.uid for s in afi.poll("gate", reader, None)]  # type: ignore[arg-type]
+    assert [p.count(None) for p in polls] == [1, 0, 0] and after.count(None) == 1
+
+
+def test_each_group_announcement_is_its_own_alarm_not_debounced_by_the_last_one() -> None:
+    from gate.events import Sighting
+    from gate.passages import AlarmPipeline
+
+    _, rules = detector(on_collision="alarm")
+    pipeline = AlarmPipeline(rules, debounce_s=10, passage_gap_s=1)
+    first, second = (
+        Sighting(time=t, uid=None, reader="gate", afi=AFI_SECURED, identified=False) for t in (0, 3)
+    )
+    alarms = [pipeline.feed(first), pipeline.tick(2.0), pipeline.feed(second)]
+    assert alarms[0] is not None and alarms[2] is not None and alarms[0].passage_id != alarms[2].passage_id
