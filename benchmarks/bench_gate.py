@@ -34,7 +34,6 @@ several such tags (they collide in the one-slot poll and need a 16-slot round).
 from __future__ import annotations
 
 import argparse
-import bisect
 import statistics
 import time
 from contextlib import ExitStack
@@ -207,16 +206,9 @@ def run_traffic(
 def latency_by_passage(traffic: GateTraffic, activations: list[float], afi: int) -> dict[str, list[float]]:
     """Alarm latencies (s) of visitors carrying one tag with ``afi`` (the item) or several."""
     split: dict[str, list[float]] = {"lone": [], "several": []}
-    for visitor in traffic.visitors:
-        present = [p for p in traffic.presences if p.visitor is visitor and p.entered is not None]
-        alarming = [p.entered for p in present if p.tag.should_alarm]
-        if not alarming:
-            continue
-        first = min(alarming)
-        i = bisect.bisect_left(activations, first)
-        if i < len(activations) and activations[i] - first < 1.0:
-            answering = sum(p.tag.afi == afi for p in present)
-            split["lone" if answering <= 1 else "several"].append(activations[i] - first)
+    for visitor, latency in traffic.latencies_by_visitor(activations):
+        answering = sum(tag.afi == afi for tag in visitor.carried)
+        split["lone" if answering <= 1 else "several"].append(latency)
     return split
 
 

@@ -441,6 +441,10 @@ class GateTraffic:
         )
 
     def _latencies(self, activations: list[float]) -> list[float]:
+        return [latency for _, latency in self.latencies_by_visitor(activations)]
+
+    def latencies_by_visitor(self, activations: list[float]) -> list[tuple[Visitor, float]]:
+        """For each visitor carrying an alarming tag: first output activation after its first entry."""
         latencies = []
         for visitor in self.visitors:
             entries = [
@@ -454,7 +458,7 @@ class GateTraffic:
             i = bisect.bisect_left(activations, first)
             left = max(p.left or first for p in self.presences if p.visitor is visitor)
             if i < len(activations) and activations[i] <= left + 1.0:
-                latencies.append(activations[i] - first)
+                latencies.append((visitor, activations[i] - first))
         return latencies
 
     @staticmethod
