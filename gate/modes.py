@@ -56,6 +56,15 @@ class _Seen:
     identified: bool
 
 
+@dataclass(slots=True)
+class _InventoryReadState:
+    """What one reader has shown of its inventory read."""
+
+    refused: bool = False  # refused it, or never answered it correctly: inventory + read from then on
+    worked: bool = False  # answered it once: later errors are the reader's health
+    colliding: bool = False  # its last one-slot round collided
+
+
 class Detector:
     """Base: finding and identifying tags, shared by all modes."""
 
@@ -63,10 +72,8 @@ class Detector:
         self, policy: DetectionPolicy, identifier: TagIdentifier, clock: Callable[[], float] = time.monotonic
     ) -> None:
         self.policy, self.identifier, self.clock = policy, identifier, clock
-        self._no_inventory_read: set[int] = set()  # id() of readers that refused the command
-        self._inventory_read_worked: set[int] = set()  # id() of readers that answered it once
         self.announce_collisions = False  # yield a UID-less sighting when the one-slot poll starts colliding
-        self._colliding: dict[int, bool] = {}  # id() of reader -> its last one-slot poll collided
+        self._readers: dict[int, _InventoryReadState] = {}  # by id() of the reader object
 
     def poll(self, reader_name: str, reader: ItemReader, antenna: int | None) -> Iterator[Sighting]:
         raise NotImplementedError
@@ -91,14 +98,14 @@ class Detector:
         done: set[bytes] = set()
         result = self._inventory_read(reader_name, reader, antenna, afi, one_slot=True)
         if result is not None and result.collisions:
-            onset = not self._colliding.get(id(reader), False)
-            self._colliding[id(reader)] = True
+            state = self._state(reader)
+            onset, state.colliding = not state.colliding, True
             if self.announce_collisions and onset:
                 # Only when collisions start: a group lingering between the pedestals is announced once.
                 yield _Seen(None, antenna, self.clock(), None, False)
             result = self._inventory_read(reader_name, reader, antenna, afi, one_slot=False)
         elif result is not None:
-            self._colliding[id(reader)] = False
+            self._state(reader).colliding = False
         if result is not None:
             seen = self.clock()
             for tag in sorted(result.tags, key=lambda t: self.identifier.cached(t.uid) is None):
@@ -122,7 +129,7 @@ class Detector:
             and self.policy.policy.inventory_read
             and antenna is None
             and isinstance(reader, InventoryReader)
-            and id(reader) not in self._no_inventory_read
+            and not self._state(reader).refused
         )
         if not usable:
             return None
@@ -130,16 +137,19 @@ class Detector:
             result = reader.inventory_read(  # type: ignore[attr-defined]
                 0, self.identifier.blocks, afi=afi, one_slot=one_slot)
         except (Unsupported, ReaderTimeout, ProtocolError) as exc:
-            if not isinstance(exc, Unsupported) and id(reader) in self._inventory_read_worked:
+            if not isinstance(exc, Unsupported) and self._state(reader).worked:
                 raise  # it worked before: this is the reader's health, not the command
             # Refused, or never understood (a reader says nothing to a frame it cannot take): a
             # firmware without the transparent command must not look like a dead reader.
-            self._no_inventory_read.add(id(reader))
+            self._state(reader).refused = True
             log.warning("reader %s cannot inventory-read (%s): inventory then read from now on",
                         reader_name, exc)
             return None
-        self._inventory_read_worked.add(id(reader))
+        self._state(reader).worked = True
         return result
+
+    def _state(self, reader: ItemReader) -> _InventoryReadState:
+        return self._readers.setdefault(id(reader), _InventoryReadState())
 
 
 class AfiDetector(Detector):

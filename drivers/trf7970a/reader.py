@@ -240,15 +240,14 @@ class TRF7970AReader(ItemReaderBase):
         (the firmware runs 16-slot rounds for plain inventories only).
         """
         try:
-            iso15693.InventoryReadRequest(first, count, afi, fast=False)
+            base = iso15693.InventoryReadRequest(first, count, afi, fast=False)
         except ValueError as exc:
             raise InvalidRequest(f"inventory read: {exc}") from exc
         tags, garbled, pending = [], 0, [(0, 0)]
         with self.lock:
             while pending:
                 bits, mask = pending.pop()
-                request = iso15693.InventoryReadRequest(first, count, afi, fast=False, mask_bits=bits,
-                                                        mask=mask)
+                request = replace(base, mask_bits=bits, mask=mask)
                 frame = request.encode()
                 if not self.high_rate:
                     frame = bytes([frame[0] & ~iso15693.FLAG_HIGH_RATE]) + frame[1:]
